@@ -24,40 +24,41 @@ from mmengine.registry import VISBACKENDS as MMENGINE_VISBACKENDS
 from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
 from mmengine.registry import Registry
 
+# Every module that registers something; importing one imports none of ferda.
+_LOCATIONS = ['basicda.engine', 'basicda.models', 'basicda.evaluation', 'basicda.datasets']
+
 # Runners (we use mmengine's Runner; the registry exists so configs can name ours).
-RUNNERS = Registry('runner', parent=MMENGINE_RUNNERS, locations=['basicda.engine'])
+RUNNERS = Registry('runner', parent=MMENGINE_RUNNERS, locations=_LOCATIONS)
 # Loops ("trainers"): multi-dataset evaluation, multi-phase, active-learning rounds, LOSO folds.
-LOOPS = Registry('loop', parent=MMENGINE_LOOPS, locations=['basicda.engine.loops'])
+LOOPS = Registry('loop', parent=MMENGINE_LOOPS, locations=_LOCATIONS)
 # Hooks that decide *when* state is refreshed or recorded.
-HOOKS = Registry('hook', parent=MMENGINE_HOOKS, locations=['basicda.engine.hooks'])
+HOOKS = Registry('hook', parent=MMENGINE_HOOKS, locations=_LOCATIONS)
 # Generic datasets and samplers (FER readers register in ferda's children).
-DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, locations=['basicda.datasets'])
+DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, locations=_LOCATIONS)
 DATA_SAMPLERS = Registry('data sampler', parent=MMENGINE_DATA_SAMPLERS,
-                         locations=['basicda.datasets'])
+                         locations=_LOCATIONS)
 # Data transforms.
-TRANSFORMS = Registry('transform', parent=MMENGINE_TRANSFORMS, locations=['basicda.datasets'])
+TRANSFORMS = Registry('transform', parent=MMENGINE_TRANSFORMS, locations=_LOCATIONS)
 # Algorithms, backbones, heads, losses.
-MODELS = Registry('model', parent=MMENGINE_MODELS, locations=['basicda.models'])
+MODELS = Registry('model', parent=MMENGINE_MODELS, locations=_LOCATIONS)
 # DDP wrappers.
 MODEL_WRAPPERS = Registry('model_wrapper', parent=MMENGINE_MODEL_WRAPPERS,
-                          locations=['basicda.models'])
+                          locations=_LOCATIONS)
 # Optimisers, wrappers and their constructors.
-OPTIMIZERS = Registry('optimizer', parent=MMENGINE_OPTIMIZERS, locations=['basicda.engine'])
+OPTIMIZERS = Registry('optimizer', parent=MMENGINE_OPTIMIZERS, locations=_LOCATIONS)
 OPTIM_WRAPPERS = Registry('optim_wrapper', parent=MMENGINE_OPTIM_WRAPPERS,
-                          locations=['basicda.engine'])
+                          locations=_LOCATIONS)
 OPTIM_WRAPPER_CONSTRUCTORS = Registry('optimizer wrapper constructor',
                                       parent=MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS,
-                                      locations=['basicda.engine'])
+                                      locations=_LOCATIONS)
 # Learning-rate and momentum schedules.
 PARAM_SCHEDULERS = Registry('parameter scheduler', parent=MMENGINE_PARAM_SCHEDULERS,
-                            locations=['basicda.engine.schedulers'])
+                            locations=_LOCATIONS)
 # Evaluation metrics and evaluators.
-METRICS = Registry('metric', parent=MMENGINE_METRICS, locations=['basicda.evaluation'])
-EVALUATOR = Registry('evaluator', parent=MMENGINE_EVALUATOR, locations=['basicda.evaluation'])
+METRICS = Registry('metric', parent=MMENGINE_METRICS, locations=_LOCATIONS)
+EVALUATOR = Registry('evaluator', parent=MMENGINE_EVALUATOR, locations=_LOCATIONS)
 # Visualisation.
-VISUALIZERS = Registry('visualizer', parent=MMENGINE_VISUALIZERS,
-                       locations=['basicda.visualization'])
-VISBACKENDS = Registry('vis_backend', parent=MMENGINE_VISBACKENDS,
-                       locations=['basicda.visualization'])
+VISUALIZERS = Registry('visualizer', parent=MMENGINE_VISUALIZERS, locations=_LOCATIONS)
+VISBACKENDS = Registry('vis_backend', parent=MMENGINE_VISBACKENDS, locations=_LOCATIONS)
 # Plain functions built from configs (collate functions, worker init).
-FUNCTIONS = Registry('function', parent=MMENGINE_FUNCTIONS, locations=['basicda.datasets'])
+FUNCTIONS = Registry('function', parent=MMENGINE_FUNCTIONS, locations=_LOCATIONS)

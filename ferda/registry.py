@@ -4,26 +4,33 @@ from mmengine.registry import Registry
 
 from basicda import registry as bd
 
-RUNNERS = Registry('runner', parent=bd.RUNNERS, locations=['ferda.engine'])
-LOOPS = Registry('loop', parent=bd.LOOPS, locations=['ferda.methods'])
-HOOKS = Registry('hook', parent=bd.HOOKS, locations=['ferda.methods'])
+# A child registry only imports its own locations, so each lists basicda's modules too:
+# building any type by name from the 'ferda' scope then finds every class of both packages.
+_LOCATIONS = [
+    'basicda.engine', 'basicda.models', 'basicda.evaluation', 'basicda.datasets',
+    'ferda.datasets', 'ferda.models'
+]
+
+RUNNERS = Registry('runner', parent=bd.RUNNERS, locations=_LOCATIONS)
+LOOPS = Registry('loop', parent=bd.LOOPS, locations=_LOCATIONS)
+HOOKS = Registry('hook', parent=bd.HOOKS, locations=_LOCATIONS)
 # FER datasets: one reader per format plus the face dataset wrapping them.
-DATASETS = Registry('dataset', parent=bd.DATASETS, locations=['ferda.datasets'])
-DATA_SAMPLERS = Registry('data sampler', parent=bd.DATA_SAMPLERS, locations=['ferda.datasets'])
+DATASETS = Registry('dataset', parent=bd.DATASETS, locations=_LOCATIONS)
+DATA_SAMPLERS = Registry('data sampler', parent=bd.DATA_SAMPLERS, locations=_LOCATIONS)
 # Face-specific transforms.
-TRANSFORMS = Registry('transform', parent=bd.TRANSFORMS, locations=['ferda.datasets'])
+TRANSFORMS = Registry('transform', parent=bd.TRANSFORMS, locations=_LOCATIONS)
 # FER backbones (IR-50, SwAV-stem ResNet) and method algorithms.
-MODELS = Registry('model', parent=bd.MODELS, locations=['ferda.models', 'ferda.methods'])
-MODEL_WRAPPERS = Registry('model_wrapper', parent=bd.MODEL_WRAPPERS, locations=['ferda.models'])
-OPTIMIZERS = Registry('optimizer', parent=bd.OPTIMIZERS, locations=['ferda.engine'])
-OPTIM_WRAPPERS = Registry('optim_wrapper', parent=bd.OPTIM_WRAPPERS, locations=['ferda.engine'])
+MODELS = Registry('model', parent=bd.MODELS, locations=_LOCATIONS)
+MODEL_WRAPPERS = Registry('model_wrapper', parent=bd.MODEL_WRAPPERS, locations=_LOCATIONS)
+OPTIMIZERS = Registry('optimizer', parent=bd.OPTIMIZERS, locations=_LOCATIONS)
+OPTIM_WRAPPERS = Registry('optim_wrapper', parent=bd.OPTIM_WRAPPERS, locations=_LOCATIONS)
 OPTIM_WRAPPER_CONSTRUCTORS = Registry('optimizer wrapper constructor',
                                       parent=bd.OPTIM_WRAPPER_CONSTRUCTORS,
-                                      locations=['ferda.engine'])
+                                      locations=_LOCATIONS)
 PARAM_SCHEDULERS = Registry('parameter scheduler', parent=bd.PARAM_SCHEDULERS,
-                            locations=['ferda.engine'])
-METRICS = Registry('metric', parent=bd.METRICS, locations=['ferda.evaluation'])
-EVALUATOR = Registry('evaluator', parent=bd.EVALUATOR, locations=['ferda.evaluation'])
-VISUALIZERS = Registry('visualizer', parent=bd.VISUALIZERS, locations=['ferda.visualization'])
-VISBACKENDS = Registry('vis_backend', parent=bd.VISBACKENDS, locations=['ferda.visualization'])
-FUNCTIONS = Registry('function', parent=bd.FUNCTIONS, locations=['ferda.datasets'])
+                            locations=_LOCATIONS)
+METRICS = Registry('metric', parent=bd.METRICS, locations=_LOCATIONS)
+EVALUATOR = Registry('evaluator', parent=bd.EVALUATOR, locations=_LOCATIONS)
+VISUALIZERS = Registry('visualizer', parent=bd.VISUALIZERS, locations=_LOCATIONS)
+VISBACKENDS = Registry('vis_backend', parent=bd.VISBACKENDS, locations=_LOCATIONS)
+FUNCTIONS = Registry('function', parent=bd.FUNCTIONS, locations=_LOCATIONS)

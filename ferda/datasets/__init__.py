@@ -1,0 +1,17 @@
+"""FER datasets: canonical labels, one reader per format, the face dataset and
+the SynFER benchmark. Readers are registered in ``DATASETS`` so configs name them
+(``reader=dict(type='RafDbReader', data_root=..., split='train')``)."""
+from ferda.registry import DATASETS
+
+from .face_dataset import FaceDataset, crop_box
+from .labels import CANONICAL_7, CANONICAL_8
+from .readers import ExpwReader, Fer2013CsvReader, RafDbReader
+from .records import DatasetFormatError, SampleRecord
+
+for _reader in (RafDbReader, ExpwReader, Fer2013CsvReader):
+    DATASETS.register_module(module=_reader)
+
+__all__ = [
+    'FaceDataset', 'crop_box', 'CANONICAL_7', 'CANONICAL_8', 'RafDbReader', 'ExpwReader',
+    'Fer2013CsvReader', 'DatasetFormatError', 'SampleRecord'
+]

@@ -1,0 +1,3 @@
+from .multi_dataset import MultiDatasetTestLoop, MultiDatasetValLoop
+
+__all__ = ['MultiDatasetValLoop', 'MultiDatasetTestLoop']

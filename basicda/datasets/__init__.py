@@ -1,0 +1,5 @@
+"""Generic dataset helpers: transforms and data-loader functions."""
+from .transforms import TORCHVISION_TRANSFORMS, build_pipeline, to_chw_uint8
+from .utils import seed_worker_from_torch
+
+__all__ = ['TORCHVISION_TRANSFORMS', 'build_pipeline', 'to_chw_uint8', 'seed_worker_from_torch']

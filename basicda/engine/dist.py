@@ -1,0 +1,65 @@
+"""Process-group set-up that works on CPU and GPU alike.
+
+mmengine 0.10.7's ``init_dist('pytorch')`` calls ``torch.cuda.set_device``
+unconditionally and so fails on a CPU-only machine, and its DDP wrapper passes
+``device_ids=[LOCAL_RANK]``, which DDP rejects for CPU modules. We initialise the
+group ourselves (NCCL on GPUs, gloo on CPU) before the Runner is built; the
+Runner then sees ``is_distributed()`` and skips its own init.
+"""
+import os
+
+import torch
+import torch.distributed as torch_dist
+from mmengine.dist import get_dist_info, init_dist
+
+LAUNCHERS = ('none', 'pytorch', 'slurm')
+
+
+def default_backend() -> str:
+    """'nccl' when CUDA is usable, else 'gloo'."""
+    return 'nccl' if torch.cuda.is_available() else 'gloo'
+
+
+def init_distributed(launcher: str, backend: str = None) -> tuple:
+    """Initialise torch.distributed for ``launcher``; returns ``(rank, world_size)``.
+
+    Args:
+        launcher: 'none' (single process), 'pytorch' (torchrun: RANK, WORLD_SIZE,
+            LOCAL_RANK, MASTER_ADDR/PORT in the environment) or 'slurm'.
+        backend: process-group backend; default :func:`default_backend`.
+    """
+    if launcher not in LAUNCHERS:
+        raise ValueError(f'launcher must be one of {LAUNCHERS}, got {launcher!r}')
+    if launcher == 'none' or torch_dist.is_initialized():
+        return get_dist_info()
+    backend = backend or default_backend()
+    if launcher == 'slurm':
+        if backend != 'nccl':
+            raise ValueError('--launcher slurm is supported on GPU nodes only (NCCL); '
+                             'on CPU start the processes with torchrun and --launcher pytorch')
+        init_dist('slurm', backend=backend)
+        return get_dist_info()
+    missing = [k for k in ('RANK', 'WORLD_SIZE', 'LOCAL_RANK', 'MASTER_ADDR', 'MASTER_PORT')
+               if k not in os.environ]
+    if missing:
+        raise RuntimeError(f'--launcher pytorch needs the torchrun environment; missing {missing}. '
+                           'Start with `torchrun --nproc_per_node N train.py ...`.')
+    if backend == 'nccl':
+        torch.cuda.set_device(int(os.environ['LOCAL_RANK']))
+    torch_dist.init_process_group(backend=backend)
+    return get_dist_info()
+
+
+def ddp_wrapper_cfg(model_wrapper_cfg: dict = None) -> dict:
+    """The DDP wrapper config for the current device.
+
+    On GPU mmengine's default (``device_ids=[LOCAL_RANK]``) is right; on CPU DDP
+    needs ``device_ids=None``. BN buffers are broadcast from rank 0 so every rank
+    evaluates the same model.
+    """
+    cfg = dict(model_wrapper_cfg or {})
+    cfg.setdefault('type', 'MMDistributedDataParallel')
+    cfg.setdefault('broadcast_buffers', True)
+    if not torch.cuda.is_available():
+        cfg['device_ids'] = None
+    return cfg

@@ -1,0 +1,35 @@
+# Runtime shared by every FERDA run: registries, hooks, logging, visualisation.
+default_scope = 'ferda'
+
+default_hooks = dict(
+    runtime_info=dict(type='RuntimeInfoHook'),
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=10),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    # Atomic writes come from basicda.engine.checkpoint. save_best='auto' keeps the
+    # best of the first validation metric: the label-free selection split comes
+    # first in every dataset config (e.g. lab_val/accuracy, source labels only).
+    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2, save_last=True,
+                    save_best='auto'),
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+    # State and reporting hooks of basicda (see basicda/engine/hooks/).
+    rng_state=dict(type='RngStateHook'),
+    arch_meta=dict(type='ArchMetaHook'),
+    confusion=dict(type='ConfusionMatrixHook'),
+    results=dict(type='ResultsWriterHook'),
+)
+
+env_cfg = dict(
+    cudnn_benchmark=False,
+    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+    dist_cfg=dict(backend='nccl'),
+)
+
+vis_backends = [dict(type='LocalVisBackend'), dict(type='TensorboardVisBackend')]
+visualizer = dict(type='Visualizer', vis_backends=vis_backends)
+
+log_processor = dict(by_epoch=True, window_size=10)
+log_level = 'INFO'
+load_from = None
+resume = False
+randomness = dict(seed=0, deterministic=False)

@@ -1,0 +1,5 @@
+# Recipe A: SGD lr 0.01, no momentum, no weight decay; lr_e = 0.01 * 0.99^e per epoch.
+optim_wrapper = dict(type='OptimWrapper',
+                     optimizer=dict(type='SGD', lr=0.01, momentum=0.0, weight_decay=0.0))
+param_scheduler = [dict(type='ExponentialLR', gamma=0.99, by_epoch=True)]
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=100, val_interval=1)

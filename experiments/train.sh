@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Shared launcher of every method script.
+#   bash experiments/train.sh EXP_NAME CONFIG [GPUS] [extra train.py flags...]
+# Writes everything under runs/EXP_NAME/: logs/train.log (live, rank 0), the merged
+# config, TensorBoard events, checkpoints, results.json. GPUS processes are started
+# with torchrun on a free port (NCCL on GPUs, gloo on CPU); default 1.
+set -euo pipefail
+if [ $# -lt 2 ]; then
+  echo "usage: bash $0 EXP_NAME CONFIG [GPUS] [extra train.py flags...]" >&2
+  exit 2
+fi
+EXP_NAME=$1
+CONFIG=$2
+shift 2
+GPUS=1
+if [ $# -gt 0 ] && [[ $1 =~ ^[0-9]+$ ]]; then
+  GPUS=$1
+  shift
+fi
+if [ ! -f "$CONFIG" ]; then
+  echo "config file $CONFIG does not exist" >&2
+  exit 2
+fi
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+WORK_DIR=${WORK_DIR:-runs/$EXP_NAME}
+PYTHON=${PYTHON:-python}
+mkdir -p "$WORK_DIR/logs"
+PORT=${MASTER_PORT:-$($PYTHON -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
+export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
+echo "[ferda] $EXP_NAME: $CONFIG on $GPUS process(es); log: $WORK_DIR/logs/train.log"
+exec $PYTHON -m torch.distributed.run --nnodes=1 --nproc_per_node="$GPUS" \
+  --master_addr=127.0.0.1 --master_port="$PORT" \
+  "$ROOT/train.py" "$CONFIG" --work-dir "$WORK_DIR" --launcher pytorch "$@"

@@ -1,0 +1,155 @@
+"""``ferda bench``: speed, always as ratios measured in one run.
+
+1. Training-loop overhead: images/s of the framework (mmengine Runner with our
+   default hooks, logging, checkpointing at the end) against a bare PyTorch loop
+   on the same model, the same in-memory batches and the same optimiser.
+2. Data loading: images/s of the SynFER training pipeline (decode + crop +
+   augmentation + collate), from disk and from the in-memory image cache.
+"""
+import argparse
+import copy
+import os.path as osp
+import tempfile
+import time
+
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+
+class _FixedBatches(Dataset):
+    """``n`` samples of fixed uint8 images and labels (one tensor, no decoding)."""
+
+    def __init__(self, images: torch.Tensor, labels: torch.Tensor) -> None:
+        self.images, self.labels = images, labels
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, i: int) -> dict:
+        return dict(inputs=self.images[i],
+                    data_samples=dict(gt_label=int(self.labels[i]), sample_idx=i))
+
+
+def _bare_loop(model, loader, optimizer, iters: int) -> float:
+    """Images/s of a plain ``for batch: forward, backward, step`` loop."""
+    model.train()
+    seen, it = 0, iter(loader)
+    start = time.perf_counter()
+    for _ in range(iters):
+        try:
+            batch = next(it)
+        except StopIteration:
+            it = iter(loader)
+            batch = next(it)
+        data = model.data_preprocessor(batch, training=True)
+        losses = model(**data, mode='loss')
+        loss = sum(v for k, v in losses.items() if 'loss' in k)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        seen += batch['inputs'].shape[0]
+    return seen / (time.perf_counter() - start)
+
+
+def _framework_loop(cfg, model, loader, iters: int, work_dir: str) -> float:
+    """Images/s of mmengine's Runner (IterBasedTrainLoop, default hooks of the config)."""
+    from mmengine.runner import Runner
+
+    hooks = copy.deepcopy(cfg.default_hooks)
+    hooks['checkpoint'] = dict(type='CheckpointHook', interval=iters, by_epoch=False)
+    for name in ('results', 'confusion'):
+        hooks.pop(name, None)
+    runner = Runner(
+        model=model, work_dir=work_dir, train_dataloader=loader,
+        optim_wrapper=copy.deepcopy(cfg.optim_wrapper),
+        train_cfg=dict(type='IterBasedTrainLoop', max_iters=iters, val_interval=10**9),
+        default_hooks=hooks, default_scope='ferda', log_level='WARNING',
+        log_processor=dict(by_epoch=False), visualizer=cfg.get('visualizer'),
+        experiment_name=f'bench_{time.time_ns()}', randomness=dict(seed=0))
+    start = time.perf_counter()
+    runner.train()
+    return iters * loader.batch_size / (time.perf_counter() - start)
+
+
+def bench_overhead(cfg, iters: int, batch_size: int, img_size: int, warmup: int = 3) -> dict:
+    from mmengine.optim import build_optim_wrapper
+
+    from ferda.registry import MODELS
+
+    torch.manual_seed(0)
+    n = batch_size * 4
+    images = torch.randint(0, 256, (n, 3, img_size, img_size), dtype=torch.uint8)
+    labels = torch.randint(0, cfg.model.num_classes, (n, ))
+    loader = DataLoader(_FixedBatches(images, labels), batch_size=batch_size, shuffle=True,
+                        drop_last=True, num_workers=0)
+    bare_model = MODELS.build(copy.deepcopy(cfg.model))
+    fw_model = copy.deepcopy(bare_model)
+    optimizer = build_optim_wrapper(bare_model, copy.deepcopy(cfg.optim_wrapper)).optimizer
+    _bare_loop(bare_model, loader, optimizer, warmup)
+    bare = _bare_loop(bare_model, loader, optimizer, iters)
+    with tempfile.TemporaryDirectory() as tmp:
+        framework = _framework_loop(cfg, fw_model, loader, iters + warmup, tmp)
+    return dict(bare_images_per_s=bare, framework_images_per_s=framework,
+                ratio=framework / bare)
+
+
+def bench_loading(cfg, batches: int) -> dict:
+    from mmengine.runner import Runner
+
+    out = {}
+    for cache in (False, True):
+        loader_cfg = copy.deepcopy(cfg.train_dataloader)
+        loader_cfg.dataset.cache_images = cache
+        loader = Runner.build_dataloader(loader_cfg, seed=0)
+        it = iter(loader)
+        next(it)  # worker start-up is not throughput
+        start, seen = time.perf_counter(), 0
+        for _ in range(batches):
+            try:
+                batch = next(it)
+            except StopIteration:
+                it = iter(loader)
+                batch = next(it)
+            seen += batch['inputs'].shape[0]
+        out['cached' if cache else 'disk'] = seen / (time.perf_counter() - start)
+    return out
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog='ferda bench', description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--config', default='configs/demo/'
+                   'source-only_resnet18_1xb64-recipeA-15e_synfer-lab-to-wild-lowres.py')
+    p.add_argument('--iters', type=int, default=30, help='timed training iterations')
+    p.add_argument('--batch-size', type=int, default=64)
+    p.add_argument('--img-size', type=int, default=64)
+    p.add_argument('--loading-batches', type=int, default=20,
+                   help='batches timed for data loading (0: skip; needs SynFER)')
+    return p
+
+
+def main(argv=None) -> dict:
+    args = build_parser().parse_args(argv)
+    import basicda.engine  # noqa: F401
+    import ferda.datasets  # noqa: F401
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+
+    cfg = Config.fromfile(args.config)
+    init_default_scope('ferda')
+    result = dict(overhead=bench_overhead(cfg, args.iters, args.batch_size, args.img_size))
+    o = result['overhead']
+    print(f'training loop ({cfg.model.backbone.name}, batch {args.batch_size}, '
+          f'{args.img_size}px, {args.iters} iters): bare PyTorch {o["bare_images_per_s"]:.1f} '
+          f'img/s, framework {o["framework_images_per_s"]:.1f} img/s, '
+          f'ratio framework/bare = {o["ratio"]:.3f}')
+    if args.loading_batches > 0:
+        root = cfg.train_dataloader.dataset.reader.data_root
+        if not osp.isdir(root):
+            print(f'data loading: skipped, {root} not found (run `ferda synth` first)')
+        else:
+            result['loading'] = bench_loading(cfg, args.loading_batches)
+            l_ = result['loading']
+            print(f'data loading (train pipeline, {cfg.train_dataloader.num_workers} workers): '
+                  f'from disk {l_["disk"]:.1f} img/s, cached {l_["cached"]:.1f} img/s')
+    return result

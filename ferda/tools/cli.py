@@ -1,0 +1,39 @@
+"""The ``ferda`` command.
+
+    ferda train CONFIG [train.py flags]      train (same as python train.py)
+    ferda test CONFIG CHECKPOINT [--data ..] evaluate a checkpoint, write a table
+    ferda synth [--out data/synfer] [...]    generate the SynFER benchmark
+    ferda demo                               SynFER + source-only + results table
+    ferda bench [...]                        framework vs bare-PyTorch throughput
+"""
+import sys
+
+COMMANDS = {
+    'train': ('ferda.tools.train', 'train a config'),
+    'test': ('ferda.tools.test', 'evaluate a checkpoint on the config\'s datasets'),
+    'synth': ('ferda.datasets.synfer.cli', 'generate the SynFER benchmark'),
+    'demo': ('ferda.tools.demo', 'run the demo on SynFER and write runs/demo/results.md'),
+    'bench': ('ferda.tools.bench', 'measure training-loop overhead and data loading speed'),
+}
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ('-h', '--help'):
+        print(__doc__)
+        for name, (_, text) in COMMANDS.items():
+            print(f'  {name:<6} {text}')
+        return 0
+    name, rest = argv[0], argv[1:]
+    if name not in COMMANDS:
+        print(f'ferda: unknown command {name!r}; commands: {", ".join(COMMANDS)}',
+              file=sys.stderr)
+        return 2
+    import importlib
+    module = importlib.import_module(COMMANDS[name][0])
+    result = module.main(rest)
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,116 @@
+"""``train.py`` / ``ferda train``: build a Runner from a config and train, then
+evaluate the label-free selected checkpoint on every configured dataset.
+
+Precedence of settings: command line > config file > defaults derived from the
+config's file name (``work_dir = runs/<config name>``).
+"""
+import argparse
+import os
+import os.path as osp
+import time
+import uuid
+
+import torch
+from mmengine.config import Config, DictAction
+from mmengine.dist import get_rank
+from mmengine.logging import MMLogger
+
+LAUNCHERS = ('none', 'pytorch', 'slurm')
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog='train.py', description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('config', help='path of a config file (configs/<method>/<name>.py)')
+    p.add_argument('--work-dir', help='run directory (default: runs/<config name>)')
+    p.add_argument('--resume', nargs='?', const='auto', default=None, metavar='PATH',
+                   help='resume from PATH, or with no PATH from the latest checkpoint '
+                   'in the work dir')
+    p.add_argument('--amp', action='store_true', help='mixed precision (needs a CUDA device)')
+    p.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
+                   help='override config keys, e.g. train_cfg.max_epochs=5 '
+                   'model.backbone.name=resnet50')
+    p.add_argument('--launcher', choices=LAUNCHERS, default='none',
+                   help="'pytorch' under torchrun, 'slurm' under srun")
+    p.add_argument('--seed', type=int, help='random seed (overrides randomness.seed)')
+    p.add_argument('--deterministic', action='store_true',
+                   help='deterministic algorithms (slower on GPU)')
+    p.add_argument('--no-test', action='store_true',
+                   help='skip the final evaluation of the selected checkpoint')
+    return p
+
+
+def merge_args(cfg: Config, args: argparse.Namespace, parser: argparse.ArgumentParser) -> Config:
+    """Fold the command line into ``cfg`` (the dumped config then shows everything)."""
+    from basicda.engine import ddp_wrapper_cfg
+
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    if args.work_dir:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('runs', osp.splitext(osp.basename(args.config))[0])
+    if args.amp:
+        if not torch.cuda.is_available():
+            parser.error('--amp needs a CUDA device (mmengine AmpOptimWrapper); '
+                         'on CPU train in fp32 without --amp')
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if args.resume == 'auto':
+        cfg.resume, cfg.load_from = True, None
+    elif args.resume is not None:
+        if not osp.isfile(args.resume):
+            parser.error(f'--resume: checkpoint {args.resume} does not exist')
+        cfg.resume, cfg.load_from = True, args.resume
+    randomness = dict(cfg.get('randomness') or {})
+    if args.seed is not None:
+        randomness['seed'] = args.seed
+    if args.deterministic:
+        randomness['deterministic'] = True
+    cfg.randomness = randomness
+    cfg.launcher = args.launcher
+    if args.launcher != 'none':
+        cfg.model_wrapper_cfg = ddp_wrapper_cfg(cfg.get('model_wrapper_cfg'))
+    return cfg
+
+
+def setup_logger(cfg: Config, config_path: str) -> str:
+    """Create the run's logger before the Runner does, so everything it logs lands
+    in one live file ``<work_dir>/logs/train.log`` (rank 0; appended on resume)."""
+    name = (f'{osp.splitext(osp.basename(config_path))[0]}_'
+            f'{time.strftime("%Y%m%d_%H%M%S")}_{uuid.uuid4().hex[:6]}')
+    log_file = None
+    if get_rank() == 0:
+        os.makedirs(osp.join(cfg.work_dir, 'logs'), exist_ok=True)
+        log_file = osp.join(cfg.work_dir, 'logs', 'train.log')
+    MMLogger.get_instance(name, logger_name='ferda', log_file=log_file, file_mode='a',
+                          log_level=cfg.get('log_level', 'INFO'))
+    return name
+
+
+def main(argv=None) -> dict:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not osp.isfile(args.config):
+        parser.error(f'config file {args.config} does not exist')
+
+    # Registers our loops, hooks and checkpoint safety with mmengine.
+    import basicda.engine  # noqa: F401
+    from basicda.engine import init_distributed
+    from mmengine.runner import Runner
+
+    cfg = Config.fromfile(args.config)
+    cfg = merge_args(cfg, args, parser)
+    init_distributed(args.launcher)
+    cfg.experiment_name = setup_logger(cfg, args.config)
+
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    metrics = {}
+    if not args.no_test and cfg.get('test_cfg') is not None:
+        metrics = runner.test()
+    return metrics
+
+
+if __name__ == '__main__':
+    main()
