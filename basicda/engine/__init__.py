@@ -4,6 +4,7 @@ from . import checkpoint
 from .dist import ddp_wrapper_cfg, init_distributed
 from .hooks import *  # noqa: F401,F403  (registers the hooks)
 from .loops import *  # noqa: F401,F403  (registers the loops)
+from .runner import DARunner
 from .schedulers import *  # noqa: F401,F403  (registers the schedulers)
 
 checkpoint.install()

@@ -1,0 +1,14 @@
+"""Backbones, heads and the image classifier of basicda."""
+from basicda import losses  # noqa: F401  (the MODELS registry's locations reach the losses here)
+
+from .backbones import (TimmBackbone, apply_swav_stem, check_arch_meta, load_local_state_dict,
+                        strip_key_prefixes)
+from .class_permutation import DEFAULT_HEAD_KEYS, class_permutation, permute_head
+from .classifier import ImageClassifier
+from .heads import BottleneckWNHead, LinearClsHead, map_legacy_weight_norm_keys
+
+__all__ = [
+    'ImageClassifier', 'TimmBackbone', 'apply_swav_stem', 'check_arch_meta', 'load_local_state_dict',
+    'strip_key_prefixes', 'LinearClsHead', 'BottleneckWNHead', 'map_legacy_weight_norm_keys',
+    'class_permutation', 'permute_head', 'DEFAULT_HEAD_KEYS'
+]

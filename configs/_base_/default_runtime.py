@@ -1,5 +1,7 @@
 # Runtime shared by every FERDA run: registries, hooks, logging, visualisation.
 default_scope = 'ferda'
+# mmengine's Runner with one live log, runs/EXP/logs/train.log (basicda/engine/runner.py)
+runner_type = 'DARunner'
 
 default_hooks = dict(
     runtime_info=dict(type='RuntimeInfoHook'),

@@ -28,6 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
                    'lab_test wild_test); default: all')
     p.add_argument('--work-dir', help='output folder (default: runs/test_<config name>)')
     p.add_argument('--cfg-options', nargs='+', action=DictAction, default={})
+    p.add_argument('--launcher', choices=('none', 'pytorch', 'slurm'), default='none',
+                   help="'pytorch' under torchrun: evaluation is split over the processes")
     return p
 
 
@@ -51,9 +53,10 @@ def select_datasets(cfg: Config, names) -> None:
 def main(argv=None) -> dict:
     args = build_parser().parse_args(argv)
     import basicda.engine  # noqa: F401
-    from mmengine.runner import Runner
+    from basicda.engine import ddp_wrapper_cfg, init_distributed
+    from mmengine.dist import get_rank
 
-    from .train import setup_logger
+    from .train import build_runner
 
     if not osp.isfile(args.checkpoint):
         raise SystemExit(f'ferda test: checkpoint {args.checkpoint} does not exist')
@@ -68,9 +71,14 @@ def main(argv=None) -> dict:
         'runs', 'test_' + osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
     cfg.resume = False
-    cfg.experiment_name = setup_logger(cfg, args.config)
-    runner = Runner.from_cfg(cfg)
+    cfg.launcher = args.launcher
+    if args.launcher != 'none':
+        cfg.model_wrapper_cfg = ddp_wrapper_cfg(cfg.get('model_wrapper_cfg'))
+    init_distributed(args.launcher)
+    runner = build_runner(cfg)
     runner.test()
+    if get_rank() != 0:
+        return {}
     with open(osp.join(cfg.work_dir, 'results.json')) as f:
         results = json.load(f)
     table = metrics_table(results['metrics'])

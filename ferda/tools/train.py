@@ -5,15 +5,10 @@ Precedence of settings: command line > config file > defaults derived from the
 config's file name (``work_dir = runs/<config name>``).
 """
 import argparse
-import os
 import os.path as osp
-import time
-import uuid
 
 import torch
 from mmengine.config import Config, DictAction
-from mmengine.dist import get_rank
-from mmengine.logging import MMLogger
 
 LAUNCHERS = ('none', 'pytorch', 'slurm')
 
@@ -74,18 +69,15 @@ def merge_args(cfg: Config, args: argparse.Namespace, parser: argparse.ArgumentP
     return cfg
 
 
-def setup_logger(cfg: Config, config_path: str) -> str:
-    """Create the run's logger before the Runner does, so everything it logs lands
-    in one live file ``<work_dir>/logs/train.log`` (rank 0; appended on resume)."""
-    name = (f'{osp.splitext(osp.basename(config_path))[0]}_'
-            f'{time.strftime("%Y%m%d_%H%M%S")}_{uuid.uuid4().hex[:6]}')
-    log_file = None
-    if get_rank() == 0:
-        os.makedirs(osp.join(cfg.work_dir, 'logs'), exist_ok=True)
-        log_file = osp.join(cfg.work_dir, 'logs', 'train.log')
-    MMLogger.get_instance(name, logger_name='ferda', log_file=log_file, file_mode='a',
-                          log_level=cfg.get('log_level', 'INFO'))
-    return name
+def build_runner(cfg: Config):
+    """The runner named by ``cfg.runner_type`` (default mmengine's ``Runner``)."""
+    from mmengine.runner import Runner
+
+    from basicda.registry import RUNNERS  # finds DARunner and, via its parent, mmengine's
+
+    if 'runner_type' in cfg:
+        return RUNNERS.build(cfg)
+    return Runner.from_cfg(cfg)
 
 
 def main(argv=None) -> dict:
@@ -97,14 +89,11 @@ def main(argv=None) -> dict:
     # Registers our loops, hooks and checkpoint safety with mmengine.
     import basicda.engine  # noqa: F401
     from basicda.engine import init_distributed
-    from mmengine.runner import Runner
 
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args, parser)
     init_distributed(args.launcher)
-    cfg.experiment_name = setup_logger(cfg, args.config)
-
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     runner.train()
     metrics = {}
     if not args.no_test and cfg.get('test_cfg') is not None:

@@ -1,3 +1,4 @@
+from .epoch_loop import ResumableEpochBasedTrainLoop
 from .multi_dataset import MultiDatasetTestLoop, MultiDatasetValLoop
 
-__all__ = ['MultiDatasetValLoop', 'MultiDatasetTestLoop']
+__all__ = ['ResumableEpochBasedTrainLoop', 'MultiDatasetValLoop', 'MultiDatasetTestLoop']

@@ -22,10 +22,10 @@ wild_reader = dict(type='ExpwReader', data_root=data_root + '/wild',
 lowres_reader = dict(type='Fer2013CsvReader', data_root=data_root + '/lowres')
 
 
-def _loader(reader, split, pipeline, shuffle, batch_size):
+def _loader(reader, split, pipeline, shuffle, batch_size, num_workers):
     return dict(
         batch_size=batch_size,
-        num_workers=2,
+        num_workers=num_workers,
         persistent_workers=False,
         sampler=dict(type='DefaultSampler', shuffle=shuffle),
         collate_fn=dict(type='default_collate'),
@@ -35,13 +35,15 @@ def _loader(reader, split, pipeline, shuffle, batch_size):
                      crop='box', num_classes=num_classes, cache_images=True))
 
 
-train_dataloader = _loader(lab_reader, 'train', train_pipeline, True, 64)
-val_dataloader = _loader(lab_reader, 'val', test_pipeline, False, 128)
+# Two workers decode and augment while the main process trains; evaluation reads
+# cached images and only resizes, which is faster without worker start-up.
+train_dataloader = _loader(lab_reader, 'train', train_pipeline, True, 64, 2)
+val_dataloader = _loader(lab_reader, 'val', test_pipeline, False, 128, 0)
 val_evaluator = dict(type='ClsMetric', num_classes=num_classes, prefix='lab_val')
 target_eval = dict(
-    lab_test=_loader(lab_reader, 'test', test_pipeline, False, 128),
-    wild_test=_loader(wild_reader, 'test', test_pipeline, False, 128),
-    lowres_test=_loader(lowres_reader, 'test', test_pipeline, False, 128),
+    lab_test=_loader(lab_reader, 'test', test_pipeline, False, 128, 0),
+    wild_test=_loader(wild_reader, 'test', test_pipeline, False, 128, 0),
+    lowres_test=_loader(lowres_reader, 'test', test_pipeline, False, 128, 0),
 )
 val_cfg = dict(type='MultiDatasetValLoop', extra_dataloaders=target_eval)
 test_dataloader = val_dataloader

@@ -2,4 +2,6 @@
 optim_wrapper = dict(type='OptimWrapper',
                      optimizer=dict(type='SGD', lr=0.01, momentum=0.0, weight_decay=0.0))
 param_scheduler = [dict(type='ExponentialLR', gamma=0.99, by_epoch=True)]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=100, val_interval=1)
+# Re-runs the validation a kill interrupted, so a resumed run selects as an
+# uninterrupted one would (basicda/engine/loops/epoch_loop.py).
+train_cfg = dict(type='ResumableEpochBasedTrainLoop', max_epochs=100, val_interval=1)

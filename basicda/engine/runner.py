@@ -1,0 +1,28 @@
+"""The Runner of basicda: mmengine's, with one live log file per run.
+
+mmengine writes its log to ``<work_dir>/<timestamp>/<timestamp>.log``, a new file
+per (re)start. Users follow a run with ``tail -f runs/EXP/logs/train.log``, so
+the log goes to that one file instead, appended across resumes (rank 0 only).
+"""
+import os
+import os.path as osp
+
+from mmengine.dist import get_rank
+from mmengine.runner import Runner
+
+from basicda.registry import RUNNERS
+
+LOG_FILE = osp.join('logs', 'train.log')
+
+
+@RUNNERS.register_module()
+class DARunner(Runner):
+    """mmengine ``Runner`` whose log file is ``<work_dir>/logs/train.log``."""
+
+    def build_logger(self, log_level='INFO', log_file=None, **kwargs):
+        if log_file is None:
+            log_file = osp.join(self._work_dir, LOG_FILE)
+            if get_rank() == 0:
+                os.makedirs(osp.dirname(log_file), exist_ok=True)
+        kwargs.setdefault('file_mode', 'a')
+        return super().build_logger(log_level=log_level, log_file=log_file, **kwargs)
