@@ -130,7 +130,8 @@ class ClsMetric(BaseMetric):
         y_pred = torch.tensor([r['pred'] for r in results], dtype=torch.long)  # (N,)
         confusion = confusion_matrix(y_true, y_pred, self.num_classes)  # (C, C)
         scores = cls_metrics(confusion)
-        names = self.class_names or [f'c{i}' for i in range(self.num_classes)]
+        names = (self.class_names or list((self.dataset_meta or {}).get('classes') or [])
+                 or [f'c{i}' for i in range(self.num_classes)])
         metrics: Dict[str, Any] = dict(
             accuracy=scores['accuracy'],
             mca=scores['mca'],

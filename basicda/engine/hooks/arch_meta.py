@@ -8,18 +8,8 @@ an error.
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
+from basicda.models.backbones import check_arch_meta
 from basicda.registry import HOOKS
-
-ARCH_KEYS = ('backbone', 'stem', 'head', 'feature_dim', 'num_classes')
-
-
-def check_arch(expected: dict, found: dict, source: str = 'checkpoint') -> None:
-    """Raise ``ValueError`` naming the first architecture field that differs."""
-    for key in ARCH_KEYS:
-        if key in expected and key in found and expected[key] != found[key]:
-            raise ValueError(f'{source} was saved with {key}={found[key]!r} but the model '
-                             f'built from the config has {key}={expected[key]!r}; '
-                             'fix the config or pick the matching checkpoint')
 
 
 @HOOKS.register_module()
@@ -41,4 +31,4 @@ class ArchMetaHook(Hook):
         arch = getattr(self._model(runner), 'arch_meta', None)
         found = checkpoint.get('meta', {}).get('arch')
         if arch is not None and found is not None:
-            check_arch(arch, found)
+            check_arch_meta(arch, found)

@@ -1,0 +1,67 @@
+import os
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from mmengine.logging import HistoryBuffer, MessageHub
+
+from basicda.engine import checkpoint as ckpt
+
+
+def test_resume_checkpoint_content_loads_with_weights_only(tmp_path):
+    ckpt.install()
+    hub = MessageHub.get_instance('test_ckpt_hub')
+    hub.update_scalar('train/loss', 1.5)
+    hub.update_scalar('train/loss', 0.5)
+    hub.update_info('eta', np.float64(3.0))
+    state = dict(state_dict=dict(w=torch.ones(2)), message_hub=hub.state_dict(),
+                 rng=np.random.get_state())
+    path = tmp_path / 'c.pth'
+    torch.save(state, path)
+    # plain torch.load refuses it is not our problem; ours must load it safely
+    loaded = ckpt.safe_load(path)
+    buffer = loaded['message_hub']['log_scalars']['train/loss']
+    assert isinstance(buffer, HistoryBuffer)
+    np.testing.assert_array_equal(buffer.data[0], [1.5, 0.5])
+    assert buffer.mean() == 1.0
+    assert loaded['message_hub']['runtime_info']['eta'] == 3.0
+
+
+def test_unlisted_type_is_refused(tmp_path):
+    class Evil:
+        def __reduce__(self):
+            return (os.system, ('true', ))
+
+    path = tmp_path / 'evil.pth'
+    torch.save({'x': Evil()}, path)
+    with pytest.raises(pickle.UnpicklingError):
+        ckpt.safe_load(path)
+
+
+def test_missing_checkpoint_names_the_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match='nope.pth'):
+        ckpt.safe_load(tmp_path / 'nope.pth')
+
+
+def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path, monkeypatch):
+    target = tmp_path / 'epoch_1.pth'
+    ckpt.atomic_write_bytes(b'good', target)
+
+    def boom(fd):
+        raise OSError('disk full')
+
+    monkeypatch.setattr(os, 'fsync', boom)
+    with pytest.raises(OSError, match='disk full'):
+        ckpt.atomic_write_bytes(b'partial', target)
+    assert target.read_bytes() == b'good'
+    assert [p.name for p in tmp_path.iterdir()] == ['epoch_1.pth']  # no temp file left
+
+
+def test_local_backend_is_atomic_after_install(tmp_path):
+    from mmengine.fileio import get_file_backend
+    ckpt.install()
+    backend = get_file_backend(str(tmp_path / 'x.pth'))
+    assert isinstance(backend, ckpt.AtomicLocalBackend)
+    backend.put_text('epoch_2.pth', tmp_path / 'last_checkpoint')
+    assert (tmp_path / 'last_checkpoint').read_text() == 'epoch_2.pth'

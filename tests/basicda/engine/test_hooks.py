@@ -1,0 +1,53 @@
+import random
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+
+from basicda.engine.hooks import (ArchMetaHook, capture_rng_state, group_metrics,
+                                  restore_rng_state, update_oracle)
+
+
+def test_update_oracle_keeps_the_best_point_per_dataset():
+    p1 = {'wild_test/accuracy': 0.5, 'wild_test/mca': 0.4, 'lab_val/accuracy': 0.9,
+          'wild_test/confusion': [[1]]}
+    p2 = {'wild_test/accuracy': 0.7, 'wild_test/mca': 0.6, 'lab_val/accuracy': 0.8}
+    p3 = {'wild_test/accuracy': 0.7, 'wild_test/mca': 0.9, 'lab_val/accuracy': 0.95}
+    best = update_oracle({}, p1, ['wild_test'], 'accuracy', step=10)
+    assert best == {'wild_test': {'accuracy': 0.5, 'mca': 0.4, 'step': 10}}
+    best2 = update_oracle(best, p2, ['wild_test'], 'accuracy', step=20)
+    assert best2 == {'wild_test': {'accuracy': 0.7, 'mca': 0.6, 'step': 20}}
+    assert best['wild_test']['step'] == 10  # pure: input untouched
+    # a tie keeps the first point
+    assert update_oracle(best2, p3, ['wild_test'], 'accuracy', step=30) == best2
+
+
+def test_update_oracle_names_a_missing_metric():
+    with pytest.raises(KeyError, match="'lowres_test/accuracy' not found"):
+        update_oracle({}, {'wild_test/accuracy': 0.5}, ['lowres_test'], 'accuracy', 1)
+
+
+def test_group_metrics():
+    assert group_metrics({'a_test/accuracy': 1.0, 'a_test/f1/Fear': 0.5, 'b/mca': 0.2}) == {
+        'a_test': {'accuracy': 1.0, 'f1/Fear': 0.5}, 'b': {'mca': 0.2}}
+
+
+def test_rng_state_roundtrip():
+    state = capture_rng_state()
+    first = (random.random(), np.random.rand(), torch.rand(1).item())
+    restore_rng_state(state)
+    assert (random.random(), np.random.rand(), torch.rand(1).item()) == first
+
+
+def test_arch_meta_hook_refuses_a_checkpoint_of_another_stem():
+    model = SimpleNamespace(arch_meta=dict(backbone='resnet18', stem='swav_s1', out_dim=512))
+    runner = SimpleNamespace(model=model)
+    hook = ArchMetaHook()
+    saved = {}
+    hook.before_save_checkpoint(runner, saved)
+    assert saved['meta']['arch']['stem'] == 'swav_s1'
+    hook.after_load_checkpoint(runner, saved)  # same architecture: fine
+    other = {'meta': {'arch': dict(backbone='resnet18', stem='default', out_dim=512)}}
+    with pytest.raises(ValueError, match='stem'):
+        hook.after_load_checkpoint(runner, other)

@@ -1,0 +1,137 @@
+import os
+import os.path as osp
+
+import pytest
+from fixtures import write_bytes, write_rafdb
+
+from ferda.datasets.readers import RafDbReader
+from ferda.datasets.records import DatasetFormatError
+
+LABEL_FILE = osp.join('basic', 'EmoLabel', 'list_patition_label.txt')
+
+
+def labels_of(root, split, **kwargs):
+    return [(r.sample_id, r.label) for r in RafDbReader(str(root), split, **kwargs).load()]
+
+
+def test_fixture_splits_labels_paths(tmp_path):
+    label_path = write_rafdb(str(tmp_path))
+    train = RafDbReader(str(tmp_path), 'train').load()
+    assert [(r.sample_id, r.label, r.split) for r in train] == [
+        ('train_00001', 0, 'train'), ('train_00002', 6, 'train')]
+    assert [r.src for r in train] == [(label_path, 1), (label_path, 2)]
+    assert all(r.img_path.endswith('_aligned.jpg') and osp.isfile(r.img_path) for r in train)
+    assert train[0].img_path == osp.join(str(tmp_path), 'basic', 'Image', 'aligned',
+                                         'train_00001_aligned.jpg')
+    assert train[0].box is None and train[0].landmarks is None
+    assert labels_of(tmp_path, 'test') == [('test_0001', 3)]
+    assert [r.split for r in RafDbReader(str(tmp_path), 'all').load()] == [
+        'test', 'train', 'train']
+
+
+def test_reader_surface_and_cache(tmp_path):
+    write_rafdb(str(tmp_path))
+    reader = RafDbReader(str(tmp_path), 'train')
+    assert (reader.name, reader.num_classes) == ('rafdb', 7)
+    assert reader.class_names[0] == 'Surprise'
+    first, second = reader.load(), reader.load()
+    assert first == second and first[0] is second[0]
+    first.clear()  # the caller's list is a copy
+    assert len(reader.load()) == 2
+
+
+def test_bom_and_crlf_everywhere(tmp_path):
+    write_rafdb(str(tmp_path), labels=b'\xef\xbb\xbftrain_00001.jpg 1\r\n\r\ntest_0001.jpg\t4\r\n')
+    assert labels_of(tmp_path, 'all') == [('test_0001', 3), ('train_00001', 0)]
+    # the blank line still counts for line numbers
+    assert RafDbReader(str(tmp_path), 'test').load()[0].src[1] == 3
+
+
+@pytest.mark.parametrize('line2, message', [
+    (b'train_00002.jpg 8', r'list_patition_label\.txt:2: expected a label code in '
+                           r'\[1, 2, 3, 4, 5, 6, 7\], found \'8\''),
+    (b'train_00002.jpg 0', r'list_patition_label\.txt:2: expected a label code in'),
+    (b'train_00002.jpg 3.0', r'list_patition_label\.txt:2: expected an integer label code, '
+                             r"found '3\.0'"),
+    (b'train_00002.jpg 3 1', r"list_patition_label\.txt:2: expected 2 fields 'name code', "
+                             r'found 3'),
+    (b'val_00002.jpg 3', r"list_patition_label\.txt:2: expected an image name starting with "
+                         r"'train_' or 'test_', found 'val_00002\.jpg'"),
+])
+def test_bad_lines(tmp_path, line2, message):
+    write_rafdb(str(tmp_path), labels=b'train_00001.jpg 1\n' + line2 + b'\n')
+    with pytest.raises(DatasetFormatError, match=message):
+        RafDbReader(str(tmp_path), 'train').load()
+
+
+def test_duplicate_cites_both_lines(tmp_path):
+    write_rafdb(str(tmp_path), labels=b'train_00001.jpg 1\ntest_0001.jpg 4\n'
+                b'train_00001.jpg 2\n')
+    with pytest.raises(DatasetFormatError,
+                       match=r"\.txt:3: expected each image once, found 'train_00001\.jpg' "
+                             r'again \(first at line 1\)'):
+        RafDbReader(str(tmp_path), 'test').load()
+
+
+def test_missing_label_file(tmp_path):
+    with pytest.raises(DatasetFormatError, match=r'list_patition_label\.txt: expected an '
+                                                 r'annotation file, found no such file'):
+        RafDbReader(str(tmp_path), 'train').load()
+
+
+def test_missing_image_error_and_skip(tmp_path):
+    write_rafdb(str(tmp_path))
+    os.remove(osp.join(str(tmp_path), 'basic', 'Image', 'aligned', 'train_00002_aligned.jpg'))
+    with pytest.raises(DatasetFormatError,
+                       match=r'list_patition_label\.txt:2: expected image file .*'
+                             r"train_00002_aligned\.jpg, found no such file \(pass "
+                             r"on_missing_image='skip'"):
+        RafDbReader(str(tmp_path), 'train').load()
+    reader = RafDbReader(str(tmp_path), 'train', on_missing_image='skip')
+    assert [r.sample_id for r in reader.load()] == ['train_00001']
+    assert sum(reader.num_skipped.values()) == 1
+
+
+def test_val_split_file(tmp_path):
+    write_rafdb(str(tmp_path))
+    val_file = write_bytes(str(tmp_path / 'val.txt'), b'\xef\xbb\xbftrain_00002.jpg\r\n\r\n')
+    assert labels_of(tmp_path, 'val', val_split_file=val_file) == [('train_00002', 6)]
+    assert labels_of(tmp_path, 'train', val_split_file=val_file) == [('train_00001', 0)]
+    assert labels_of(tmp_path, 'test', val_split_file=val_file) == [('test_0001', 3)]
+    splits = [r.split for r in RafDbReader(str(tmp_path), 'all', val_split_file=val_file).load()]
+    assert splits == ['test', 'train', 'val']
+
+
+def test_val_split_errors(tmp_path):
+    write_rafdb(str(tmp_path))
+    with pytest.raises(ValueError, match="split='val' needs val_split_file"):
+        RafDbReader(str(tmp_path), 'val')
+    val_file = write_bytes(str(tmp_path / 'val.txt'), b'train_00002.jpg\ntest_0001.jpg\n')
+    with pytest.raises(DatasetFormatError, match=r"val\.txt:2: expected a train image name .*"
+                                                 r"found 'test_0001\.jpg'"):
+        RafDbReader(str(tmp_path), 'val', val_split_file=val_file).load()
+    write_bytes(val_file, b'train_00002.jpg\ntrain_00002.jpg\n')
+    with pytest.raises(DatasetFormatError, match=r'val\.txt:2: .*first at line 1'):
+        RafDbReader(str(tmp_path), 'val', val_split_file=val_file).load()
+
+
+def test_original_variant_boxes(tmp_path):
+    write_rafdb(str(tmp_path), labels=b'train_00001.jpg 1\n', variant='original',
+                boxes={'train_00001': b'10.5 12.0 80.2 90.1\n'})
+    (record, ) = RafDbReader(str(tmp_path), 'train', variant='original').load()
+    assert record.box == (10.5, 12.0, 80.2, 90.1)
+    assert record.img_path.endswith(osp.join('original', 'train_00001.jpg'))
+    write_rafdb(str(tmp_path), labels=b'train_00001.jpg 1\n', variant='original',
+                boxes={'train_00001': b'10.5 12.0 80.2\n'})
+    with pytest.raises(DatasetFormatError, match=r'train_00001\.txt:1: expected 4 numbers '
+                                                 r'x1 y1 x2 y2, found 3'):
+        RafDbReader(str(tmp_path), 'train', variant='original').load()
+
+
+def test_argument_errors(tmp_path):
+    with pytest.raises(ValueError, match=r"split must be one of .* got 'dev'"):
+        RafDbReader(str(tmp_path), 'dev')
+    with pytest.raises(ValueError, match=r"variant must be one of .* got 'crop'"):
+        RafDbReader(str(tmp_path), 'train', variant='crop')
+    with pytest.raises(ValueError, match=r"on_missing_image must be one of .* got 'ignore'"):
+        RafDbReader(str(tmp_path), 'train', on_missing_image='ignore')
