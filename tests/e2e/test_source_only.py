@@ -130,6 +130,13 @@ def test_two_process_gloo_run_and_identical_evaluation(synfer_workdir):
         assert sum(map(sum, two['metrics'][name]['confusion'])) == sizes[name]
         assert one['metrics'][name]['accuracy'] == two['metrics'][name]['accuracy']
 
+    only = run([sys.executable, '-m', 'ferda.tools.cli', 'test', TINY_CONFIG, ckpt,
+                '--work-dir', 'runs/eval_wild', '--data', 'wild_test'], cwd=synfer_workdir)
+    wild = json.loads((synfer_workdir / 'runs' / 'eval_wild' / 'results.json').read_text())
+    assert list(wild['metrics']) == ['wild_test']
+    assert wild['metrics']['wild_test']['confusion'] == one['metrics']['wild_test']['confusion']
+    assert '| wild_test |' in only.stdout
+
 
 @pytest.mark.parametrize('option, message', [
     ('train_dataloader.dataset.reader.data_root=data/nowhere',
