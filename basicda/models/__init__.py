@@ -1,6 +1,7 @@
 """Backbones, heads and the image classifier of basicda."""
 from basicda import losses  # noqa: F401  (the MODELS registry's locations reach the losses here)
 
+from .adabn import adapt_bn_statistics
 from .backbones import (TimmBackbone, apply_swav_stem, check_arch_meta, load_local_state_dict,
                         strip_key_prefixes)
 from .class_permutation import DEFAULT_HEAD_KEYS, class_permutation, permute_head
@@ -8,6 +9,7 @@ from .classifier import ImageClassifier
 from .heads import BottleneckWNHead, LinearClsHead, map_legacy_weight_norm_keys
 
 __all__ = [
+    'adapt_bn_statistics',
     'ImageClassifier', 'TimmBackbone', 'apply_swav_stem', 'check_arch_meta', 'load_local_state_dict',
     'strip_key_prefixes', 'LinearClsHead', 'BottleneckWNHead', 'map_legacy_weight_norm_keys',
     'class_permutation', 'permute_head', 'DEFAULT_HEAD_KEYS'

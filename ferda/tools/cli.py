@@ -2,6 +2,7 @@
 
     ferda train CONFIG [train.py flags]      train (same as python train.py)
     ferda test CONFIG CHECKPOINT [--data ..] evaluate a checkpoint, write a table
+    ferda adabn CONFIG CHECKPOINT            AdaBN baseline on every target domain
     ferda synth [--out data/synfer] [...]    generate the SynFER benchmark
     ferda demo                               SynFER + source-only + results table
     ferda bench [...]                        framework vs bare-PyTorch throughput
@@ -11,6 +12,7 @@ import sys
 COMMANDS = {
     'train': ('ferda.tools.train', 'train a config'),
     'test': ('ferda.tools.test', 'evaluate a checkpoint on the config\'s datasets'),
+    'adabn': ('ferda.tools.adabn', 'AdaBN baseline: re-estimate BN statistics on each target'),
     'synth': ('ferda.datasets.synfer.cli', 'generate the SynFER benchmark'),
     'demo': ('ferda.tools.demo', 'run the demo on SynFER and write runs/demo/results.md'),
     'bench': ('ferda.tools.bench', 'measure training-loop overhead and data loading speed'),
