@@ -30,17 +30,19 @@ class _FixedBatches(Dataset):
                     data_samples=dict(gt_label=int(self.labels[i]), sample_idx=i))
 
 
+def _cycle(loader):
+    """Batches of ``loader`` without end (a new epoch when one runs out)."""
+    while True:
+        yield from loader
+
+
 def _bare_loop(model, loader, optimizer, iters: int) -> float:
     """Images/s of a plain ``for batch: forward, backward, step`` loop."""
     model.train()
-    seen, it = 0, iter(loader)
+    seen, batches = 0, _cycle(loader)
     start = time.perf_counter()
     for _ in range(iters):
-        try:
-            batch = next(it)
-        except StopIteration:
-            it = iter(loader)
-            batch = next(it)
+        batch = next(batches)
         data = model.data_preprocessor(batch, training=True)
         losses = model(**data, mode='loss')
         loss = sum(v for k, v in losses.items() if 'loss' in k)
@@ -101,15 +103,11 @@ def bench_loading(cfg, batches: int) -> dict:
         loader_cfg = copy.deepcopy(cfg.train_dataloader)
         loader_cfg.dataset.cache_images = cache
         loader = Runner.build_dataloader(loader_cfg, seed=0)
-        it = iter(loader)
-        next(it)  # worker start-up is not throughput
+        stream = _cycle(loader)
+        next(stream)  # worker start-up is not throughput
         start, seen = time.perf_counter(), 0
         for _ in range(batches):
-            try:
-                batch = next(it)
-            except StopIteration:
-                it = iter(loader)
-                batch = next(it)
+            batch = next(stream)
             seen += batch['inputs'].shape[0]
         out['cached' if cache else 'disk'] = seen / (time.perf_counter() - start)
     return out
