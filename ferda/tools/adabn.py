@@ -66,7 +66,7 @@ def main(argv=None) -> dict:
 
     from basicda.engine.checkpoint import safe_load
     from basicda.models import adapt_bn_statistics, check_arch_meta
-    from ferda.registry import METRICS, MODELS
+    from ferda.registry import DATASETS, METRICS, MODELS
     from .test import metrics_table
 
     cfg = Config.fromfile(args.config)
@@ -86,6 +86,9 @@ def main(argv=None) -> dict:
     results = {}
     for name, (adapt_cfg, test_cfg) in loaders.items():
         model = copy.deepcopy(source_model)
+        dataset = DATASETS.build(adapt_cfg.dataset)
+        adapt_cfg.dataset = dataset
+        adapt_cfg.batch_size = min(adapt_cfg.batch_size, len(dataset))
         adapt = Runner.build_dataloader(adapt_cfg, seed=0)
         adapt_bn_statistics(model, adapt,
                             lambda m, b: m(**m.data_preprocessor(b, False), mode='tensor'))

@@ -15,6 +15,8 @@ import time
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from . import repo_path
+
 
 class _FixedBatches(Dataset):
     """``n`` samples of fixed uint8 images and labels (one tensor, no decoding)."""
@@ -116,8 +118,8 @@ def bench_loading(cfg, batches: int) -> dict:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='ferda bench', description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--config', default='configs/demo/'
-                   'source-only_resnet18_1xb64-recipeA-15e_synfer-lab-to-wild-lowres.py')
+    p.add_argument('--config', default=repo_path(
+        'configs', 'demo', 'source-only_resnet18_1xb64-recipeA-15e_synfer-lab-to-wild-lowres.py'))
     p.add_argument('--iters', type=int, default=30, help='timed training iterations')
     p.add_argument('--batch-size', type=int, default=64)
     p.add_argument('--img-size', type=int, default=64)

@@ -3,19 +3,23 @@
 1. Generate SynFER into ``data/synfer`` if it is missing (``ferda synth``).
 2. Train source-only (recipe A) on ``lab``; select the checkpoint on ``lab`` val
    (label-free); evaluate on ``lab``, ``wild`` and ``lowres`` test.
-3. Train the target-trained upper bound on ``wild`` (uses target labels: an
+3. AdaBN, the simplest source-free baseline: the source checkpoint with its
+   BatchNorm statistics re-estimated on each target's unlabelled train images.
+4. Train the target-trained upper bound on ``wild`` (uses target labels: an
    upper bound, not a method).
-4. Write ``runs/demo/results.md`` (table) and ``runs/demo/results.png`` (bars).
+5. Write ``runs/demo/results.md`` (table) and ``runs/demo/results.png`` (bars).
 """
 import argparse
 import json
 import os
 import os.path as osp
 
-DEMO_CONFIG = ('configs/demo/'
-               'source-only_resnet18_1xb64-recipeA-15e_synfer-lab-to-wild-lowres.py')
-UPPER_CONFIG = ('configs/demo/'
-                'target-trained_resnet18_1xb64-recipeA-15e_synfer-wild.py')
+from . import repo_path
+
+DEMO_CONFIG = repo_path('configs', 'demo',
+                        'source-only_resnet18_1xb64-recipeA-15e_synfer-lab-to-wild-lowres.py')
+UPPER_CONFIG = repo_path('configs', 'demo',
+                         'target-trained_resnet18_1xb64-recipeA-15e_synfer-wild.py')
 SYNFER_ROOT = 'data/synfer'  # the data_root of the demo configs
 TARGETS = ('lab_test', 'wild_test', 'lowres_test')
 
@@ -99,6 +103,11 @@ def main(argv=None) -> dict:
     runs = {}
     print('[ferda demo] source-only on lab')
     runs['source-only'] = _train(DEMO_CONFIG, osp.join(args.work_dir, 'source_only'), extra)
+    print('[ferda demo] AdaBN from the source checkpoint')
+    from .adabn import main as adabn_main
+    runs['AdaBN (source-free)'] = adabn_main(
+        [DEMO_CONFIG, runs['source-only']['checkpoint'], '--work-dir',
+         osp.join(args.work_dir, 'adabn')])
     if not args.no_upper_bound:
         print('[ferda demo] target-trained upper bound on wild (uses target labels)')
         runs['target-trained (upper bound)'] = _train(

@@ -1,0 +1,14 @@
+from tests.conftest import run
+import sys
+
+
+def test_demo_writes_table_and_chart(synfer_workdir):
+    proc = run([sys.executable, '-m', 'ferda.tools.cli', 'demo', '--epochs', '1',
+                '--work-dir', 'runs/demo_test'], cwd=synfer_workdir)
+    table = (synfer_workdir / 'runs' / 'demo_test' / 'results.md').read_text()
+    for row in ('| source-only |', '| AdaBN (source-free) |', '| target-trained (upper bound) |'):
+        assert row in table
+    assert 'wild_test (oracle)' in table
+    assert table in proc.stdout
+    png = (synfer_workdir / 'runs' / 'demo_test' / 'results.png').read_bytes()
+    assert png[:8] == b'\x89PNG\r\n\x1a\n'
