@@ -5,13 +5,13 @@ from ferda.registry import DATASETS
 
 from .face_dataset import FaceDataset, crop_box
 from .labels import CANONICAL_7, CANONICAL_8
-from .readers import ExpwReader, Fer2013CsvReader, RafDbReader
+from .readers import READERS, ExpwReader, Fer2013CsvReader, RafDbReader
 from .records import DatasetFormatError, SampleRecord
 
-for _reader in (RafDbReader, ExpwReader, Fer2013CsvReader):
+for _reader in READERS:
     DATASETS.register_module(module=_reader)
 
 __all__ = [
-    'FaceDataset', 'crop_box', 'CANONICAL_7', 'CANONICAL_8', 'RafDbReader', 'ExpwReader',
+    'FaceDataset', 'crop_box', 'READERS', 'CANONICAL_7', 'CANONICAL_8', 'RafDbReader', 'ExpwReader',
     'Fer2013CsvReader', 'DatasetFormatError', 'SampleRecord'
 ]

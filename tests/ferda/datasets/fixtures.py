@@ -82,3 +82,161 @@ def write_fer2013(root: str, rows, header: bytes = b'emotion,pixels,Usage',
     """``fer2013.csv`` from ``(emotion text, pixel text, usage)`` rows."""
     lines = [header] + [f'{e},{p},{u}'.encode() for e, p, u in rows]
     return write_bytes(osp.join(root, 'fer2013.csv'), newline.join(lines) + newline)
+
+
+# ---------------------------------------------------------------------------------------------
+# Fixtures of the readers of datasets.md §3 beyond RAF-DB, ExpW and the FER2013 CSV.
+
+def write_image(path: str, value: int = 128, grey: bool = False) -> str:
+    """An 8x8 image in the container format of ``path``'s extension (JPEG, PNG or TIFF)."""
+    ext = osp.splitext(path)[1].lower()
+    img = np.full((8, 8) if grey else (8, 8, 3), value, np.uint8)
+    ok, buf = cv2.imencode('.tiff' if ext == '.tif' else ext, img)
+    assert ok  # a broken OpenCV is a test-environment fault, not user input
+    return write_bytes(path, buf.tobytes())
+
+
+AFFECTNET_HEADER = (b'subDirectory_filePath,face_x,face_y,face_width,face_height,'
+                    b'facial_landmarks,expression,valence,arousal')
+
+
+def affectnet_landmarks(count: int = 136) -> str:
+    """``count`` ``;``-joined landmark numbers: x = 0.5 * i, y = 0.5 * i + 0.25 for point i."""
+    return ';'.join(f'{0.5 * (i // 2) + 0.25 * (i % 2):g}' for i in range(count))
+
+
+# AffectNet: codes 0, 3, 7, 8, 10, 6 (file order = sample-id order); VA -2 on the code-10 row.
+AFFECTNET_TRAIN_ROWS = [
+    ('1/a.jpg', '10', '20', '30', '40', affectnet_landmarks(), '0', '0.1', '-0.2'),
+    ('1/b.jpg', '1', '2', '3', '4', affectnet_landmarks(), '3', '0.5', '0.6'),
+    ('1/c.jpg', '0', '0', '8', '8', affectnet_landmarks(), '7', '-0.3', '0.3'),
+    ('1/d.jpg', '0', '0', '8', '8', affectnet_landmarks(), '8', '0.0', '0.0'),
+    ('1/e.jpg', '0', '0', '8', '8', affectnet_landmarks(), '10', '-2', '-2'),
+    ('1/f.jpg', '5', '6', '7', '8', affectnet_landmarks(), '6', '-0.9', '0.9'),
+]
+AFFECTNET_VAL_ROWS = [('2/g.jpg', '1', '1', '5', '5', affectnet_landmarks(), '1', '0.2', '0.2')]
+
+
+def write_affectnet(root: str, train_rows=AFFECTNET_TRAIN_ROWS, val_rows=AFFECTNET_VAL_ROWS,
+                    header: bytes = AFFECTNET_HEADER) -> str:
+    """``training.csv``, ``validation.csv`` and an 8x8 JPEG per row; returns training.csv."""
+    paths = []
+    for name, rows in (('training.csv', train_rows), ('validation.csv', val_rows)):
+        lines = [header] + [','.join(row).encode() for row in rows]
+        paths.append(write_bytes(osp.join(root, name), b'\n'.join(lines) + b'\n'))
+        for row in rows:
+            write_jpeg(osp.join(root, 'Manually_Annotated_Images', row[0]))
+    return paths[0]
+
+
+# LDL train CSV (AffectNet order): the knn column holds row positions.
+LDL_TRAIN = (b'subDirectory_filePath,expression,valence,arousal,knn\n'
+             b'img/z.jpg,0,0.0,0.0,1;2\n'
+             b'img/y.jpg,3,0.1,0.0,0;2\n'
+             b'img/x.jpg,6,0.3,0.0,1;0\n'
+             b'img/w.jpg,1,1.0,1.0,2;1\n')
+LDL_TEST = b'subDirectory_filePath,expression\nimg/t.jpg,2\n'
+
+
+def write_ldl(root: str, data: bytes = LDL_TRAIN, name: str = 'train.csv') -> str:
+    """An LDL CSV under ``root`` and an 8x8 JPEG per listed path."""
+    path = write_bytes(osp.join(root, name), data)
+    for line in data.decode('utf-8-sig').splitlines()[1:]:
+        if line.strip():
+            write_jpeg(osp.join(root, line.split(',')[0].strip()))
+    return path
+
+
+def write_image_tree(root: str, rel_paths, grey: bool = False) -> list:
+    """8x8 images at ``root/<rel path>`` (format from the extension); non-image names get
+    a few bytes of text. Returns the written paths."""
+    out = []
+    for rel in rel_paths:
+        path = osp.join(root, *rel.split('/'))
+        if osp.splitext(rel)[1].lower() in ('.jpg', '.jpeg', '.png', '.tif', '.tiff', '.bmp'):
+            out.append(write_image(path, grey=grey))
+        else:
+            out.append(write_bytes(path, b'not an image\n'))
+    return out
+
+
+# FER2013 folder release: grey JPEGs, plus a macOS .DS_Store.
+FER2013_FOLDER_FILES = ('train/angry/im0.jpg', 'train/surprise/im1.jpg', 'test/neutral/im2.jpg',
+                        'train/angry/.DS_Store')
+
+
+FERPLUS_HEADER = (b'Usage,Image name,neutral,happiness,surprise,sadness,anger,disgust,fear,'
+                  b'contempt,unknown,NF')
+# FER+: a happiness majority, an NF majority, and a row without an image name.
+FERPLUS_ROWS = (b'Training,fer0000000.png,1,7,0,0,0,0,0,0,0,2\n'
+                b'Training,fer0000001.png,0,0,0,0,0,0,0,0,1,9\n'
+                b'PublicTest,,4,0,0,0,0,0,0,0,0,6\n')
+
+
+def write_ferplus(root: str, rows: bytes = FERPLUS_ROWS, header: bytes = FERPLUS_HEADER) -> str:
+    """``fer2013new.csv`` and an 8x8 grey PNG per named row, in the folder of its Usage."""
+    path = write_bytes(osp.join(root, 'fer2013new.csv'), header + b'\n' + rows)
+    folders = {'Training': 'FER2013Train', 'PublicTest': 'FER2013Valid',
+               'PrivateTest': 'FER2013Test'}
+    for line in rows.decode().splitlines():
+        fields = line.split(',')
+        if len(fields) > 1 and fields[1] and fields[0] in folders:
+            write_image(osp.join(root, folders[fields[0]], fields[1]), grey=True)
+    return path
+
+
+AFE_CLUP_TRAIN = b'img/a.jpg 1 2 50 60 6\n'
+AFE_CDFER_TRAIN = b'a.jpg 1 2 50 60 0.98 9\nb.jpg 3 4 40 50 0.5 8\n'
+
+
+def write_afe(root: str, release: str, train: bytes, test: bytes = b'') -> str:
+    """AFE in one release's layout; returns the train list path."""
+    if release == 'clup':
+        lists = (osp.join(root, 'annos', 'TrainTest', 'Train.csv'),
+                 osp.join(root, 'annos', 'TrainTest', 'Test.csv'))
+        image_dir = osp.join(root, 'src', 'image')
+    else:
+        base = osp.join(root, 'Asian_Facial_Expression', 'AsianMovie_0725_0730')
+        lists = (osp.join(base, 'list', 'train_list.txt'), osp.join(base, 'list',
+                                                                     'val_list.txt'))
+        image_dir = osp.join(base, 'images')
+    for path, data in zip(lists, (train, test)):
+        write_bytes(path, data)
+        for line in data.decode().splitlines():
+            if line.strip():
+                write_jpeg(osp.join(image_dir, line.split()[0]))
+    return lists[0]
+
+
+def write_ckplus(root: str, sequences: dict, num_frames: int = 12) -> dict:
+    """CK+ official layout: ``{(subject, sequence): emotion file bytes}``, each sequence with
+    ``num_frames`` grey PNGs numbered 1..num_frames; the last frame is the peak. Returns
+    ``{(subject, sequence): emotion file path}``."""
+    paths = {}
+    for (subject, sequence), data in sequences.items():
+        for i in range(1, num_frames + 1):
+            write_image(osp.join(root, 'cohn-kanade-images', subject, sequence,
+                                 f'{subject}_{sequence}_{i:08d}.png'), grey=True)
+        paths[subject, sequence] = write_bytes(
+            osp.join(root, 'Emotion', subject, sequence,
+                     f'{subject}_{sequence}_{num_frames:08d}_emotion.txt'), data)
+    return paths
+
+
+# CK+: a Disgust sequence and a Contempt one (the byte layout of the official files).
+CKPLUS_SEQUENCES = {('S005', '001'): b'   3.0000000e+00\n', ('S010', '002'): b'   2.0000000e+00\n'}
+
+JAFFE_FILES = ('KA.AN1.39.tiff', 'KM.SU3.16.tiff')
+SFEW_FILES = ('Train/Angry/a.png', 'Val/Surprise/b.jpg')
+SFEW_BOXES = {'Angry/a': b'1 2 7 8\n', 'Surprise/b': b'0.5 1.5 6.5 7.5\n'}
+
+
+def write_sfew(root: str, files=SFEW_FILES, boxes=SFEW_BOXES) -> None:
+    """SFEW 2.0: class-folder images and ``Annotations/Bboxs/<class>/<stem>.txt`` boxes."""
+    write_image_tree(root, files)
+    for key, data in boxes.items():
+        write_bytes(osp.join(root, 'Annotations', 'Bboxs', *key.split('/')) + '.txt', data)
+
+
+KDEF_FILES = ('AF01/AF01ANS.JPG', 'AF01/AF01SUHL.JPG', 'BM35/BM35NES.JPG')
+OULU_FILES = tuple(f'VL/Strong/P001/Happiness/{i:03d}.jpeg' for i in range(6))

@@ -2,10 +2,10 @@ import os
 import os.path as osp
 
 import pytest
-from fixtures import EXPW_LABELS, EXPW_SPLIT, write_expw
 
 from ferda.datasets.readers import ExpwReader
 from ferda.datasets.records import DatasetFormatError
+from .fixtures import EXPW_LABELS, EXPW_SPLIT, write_expw
 
 
 def read(root, split='all', split_file='default', **kwargs):

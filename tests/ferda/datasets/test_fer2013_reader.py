@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
-from fixtures import fer_pixels, write_fer2013
 
 from ferda.datasets.readers import Fer2013CsvReader
 from ferda.datasets.records import DatasetFormatError
+from .fixtures import fer_pixels, write_fer2013
 
 ONE_PER_USAGE = [('0', fer_pixels(0), 'Training'), ('5', fer_pixels(1), 'PublicTest'),
                  ('6', fer_pixels(2), 'PrivateTest')]

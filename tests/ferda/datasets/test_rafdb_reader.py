@@ -2,10 +2,10 @@ import os
 import os.path as osp
 
 import pytest
-from fixtures import write_bytes, write_rafdb
 
 from ferda.datasets.readers import RafDbReader
 from ferda.datasets.records import DatasetFormatError
+from .fixtures import write_bytes, write_rafdb
 
 LABEL_FILE = osp.join('basic', 'EmoLabel', 'list_patition_label.txt')
 

@@ -1,0 +1,104 @@
+"""What every dataset reader shares: split checking, the load cache, text-line reading and the
+missing-image policy.
+
+A reader subclass sets the class attributes ``name`` and ``splits`` and implements
+``_read() -> list[SampleRecord]``; :meth:`BaseReader.load` sorts and caches the result.
+Readers are plain Python/NumPy: they never decode images (FER2013's inline pixels aside).
+"""
+import logging
+import os
+import os.path as osp
+from typing import ClassVar, Iterator
+
+from mmengine.logging import print_log
+
+from ..labels import CANONICAL_7
+from ..records import DatasetFormatError, SampleRecord, format_location
+
+ON_MISSING_IMAGE = ('error', 'skip')
+
+
+def read_text_lines(path: str) -> Iterator[tuple[int, str]]:
+    """Yield ``(1-based line number, stripped text)`` of the non-blank lines of a text file.
+
+    A UTF-8 BOM, CRLF or CR line ends, and leading/trailing whitespace are tolerated.
+
+    Raises:
+        DatasetFormatError: if the file does not exist (the message names the path) or is not
+            UTF-8.
+    """
+    if not osp.isfile(path):
+        raise DatasetFormatError.at(path, None, 'an annotation file', 'no such file')
+    with open(path, 'rb') as f:
+        raw = f.read()
+    try:
+        text = raw.decode('utf-8-sig')
+    except UnicodeDecodeError as err:
+        raise DatasetFormatError.at(path, None, 'UTF-8 text', f'undecodable bytes ({err})')
+    # str.splitlines also splits on \x0b, \x1c, ...; only \n, \r\n and \r are line ends here.
+    for lineno, line in enumerate(text.replace('\r\n', '\n').replace('\r', '\n').split('\n'), 1):
+        line = line.strip()
+        if line:
+            yield lineno, line
+
+
+class BaseReader:
+    """Base of the dataset readers.
+
+    Args:
+        data_root: the dataset's root folder, as unpacked from the official archive.
+        split: one of the subclass's ``splits``.
+        on_missing_image: ``'error'`` (default) raises on an annotation whose image file does not
+            exist; ``'skip'`` drops it, counts it and logs the count as a warning.
+    """
+    name: ClassVar[str] = ''
+    splits: ClassVar[tuple[str, ...]] = ('train', 'val', 'test', 'all')
+    class_names: ClassVar[tuple[str, ...]] = CANONICAL_7
+
+    def __init__(self, data_root: str, split: str, on_missing_image: str = 'error'):
+        if split not in self.splits:
+            raise ValueError(f'split must be one of {self.splits} for {type(self).__name__}, '
+                             f'got {split!r}')
+        if on_missing_image not in ON_MISSING_IMAGE:
+            raise ValueError(f'on_missing_image must be one of {ON_MISSING_IMAGE}, '
+                             f'got {on_missing_image!r}')
+        self.data_root = os.fspath(data_root)
+        self.split = split
+        self.on_missing_image = on_missing_image
+        self.num_skipped = {}
+        self._records = None
+
+    @property
+    def num_classes(self) -> int:
+        """Number of canonical classes the reader emits."""
+        return len(self.class_names)
+
+    def load(self) -> list[SampleRecord]:
+        """Read (on the first call only) and return the split's records, sorted by sample_id.
+
+        Returns a new list each call; the records themselves are shared with the cache.
+        """
+        if self._records is None:
+            self.num_skipped = {}
+            records = sorted(self._read(), key=lambda r: r.sample_id)
+            for reason, count in self.num_skipped.items():
+                print_log(f'{type(self).__name__}({self.data_root!r}, split={self.split!r}): '
+                          f'skipped {count} record(s): {reason}', logger='current',
+                          level=logging.WARNING)
+            self._records = records
+        return list(self._records)
+
+    def _read(self) -> list[SampleRecord]:
+        raise NotImplementedError
+
+    def _image_exists(self, img_path: str, ann_path: str, line: int) -> bool:
+        """Whether to keep a row whose image is ``img_path``, applying ``on_missing_image``."""
+        if osp.isfile(img_path):
+            return True
+        if self.on_missing_image == 'skip':
+            reason = "image file missing (on_missing_image='skip')"
+            self.num_skipped[reason] = self.num_skipped.get(reason, 0) + 1
+            return False
+        raise DatasetFormatError(
+            f'{format_location(ann_path, line)}: expected image file {img_path}, found no such '
+            f"file (pass on_missing_image='skip' to drop rows without images)")

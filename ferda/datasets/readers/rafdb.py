@@ -1,0 +1,143 @@
+"""RAF-DB basic (Real-world Affective Faces), aligned or original images (datasets.md §3).
+
+Layout read, relative to ``data_root``::
+
+    basic/EmoLabel/list_patition_label.txt     # (sic) lines `train_00001.jpg 5`, codes 1..7
+    basic/Image/aligned/train_00001_aligned.jpg           # variant='aligned', 100x100
+    basic/Image/original/train_00001.jpg                  # variant='original'
+    basic/Annotation/boundingbox/train_00001.txt          # variant='original': `x1 y1 x2 y2`
+
+The ``train_``/``test_`` prefix gives the official split. The source-validation carve-out is a
+text file of train image names (one per line, e.g. ``train_00017.jpg``), written by
+:func:`ferda.datasets.splits.stratified_holdout`.
+"""
+import os
+import os.path as osp
+from typing import Optional
+
+from ..labels import TO_CANONICAL_RAFDB
+from ..records import DatasetFormatError, SampleRecord
+from .base import BaseReader, read_text_lines
+
+LABEL_FILE = osp.join('basic', 'EmoLabel', 'list_patition_label.txt')
+VARIANTS = ('aligned', 'original')
+
+
+class RafDbReader(BaseReader):
+    """Reader of RAF-DB basic.
+
+    Args:
+        data_root: folder holding ``basic/``.
+        split: ``'train'`` (train rows minus the ``val_split_file`` names, if given), ``'val'``
+            (the names in ``val_split_file``; requires it), ``'test'`` or ``'all'``.
+        variant: ``'aligned'`` (100x100 aligned crops, no box) or ``'original'`` (full images
+            with the box from ``basic/Annotation/boundingbox``).
+        val_split_file: text file of train image names held out as validation, or None.
+            Relative paths are taken from the current directory.
+        on_missing_image: ``'error'`` or ``'skip'`` (see :class:`BaseReader`).
+
+    Records: ``sample_id`` is the image stem (``train_00001``); ``label`` is canonical
+    (native code minus one); ``src`` is ``(label file, line)``.
+
+    Example:
+        >>> reader = RafDbReader('data/raw/rafdb', 'train', val_split_file='val_seed0.txt')
+        >>> reader.load()[0].img_path   # doctest: +SKIP
+        'data/raw/rafdb/basic/Image/aligned/train_00001_aligned.jpg'
+    """
+    name = 'rafdb'
+    splits = ('train', 'val', 'test', 'all')
+
+    def __init__(self, data_root: str, split: str, variant: str = 'aligned',
+                 val_split_file: Optional[str] = None, on_missing_image: str = 'error'):
+        super().__init__(data_root, split, on_missing_image)
+        if variant not in VARIANTS:
+            raise ValueError(f'variant must be one of {VARIANTS}, got {variant!r}')
+        if split == 'val' and val_split_file is None:
+            raise ValueError("split='val' needs val_split_file (a text file of train image "
+                             'names, e.g. made by ferda.datasets.splits.stratified_holdout)')
+        self.variant = variant
+        self.val_split_file = None if val_split_file is None else os.fspath(val_split_file)
+
+    def _read(self) -> list[SampleRecord]:
+        label_path = osp.join(self.data_root, LABEL_FILE)
+        rows = self._read_label_file(label_path)
+        val_names = self._read_val_names(rows) if self.val_split_file else set()
+        records = []
+        for image_name, (code, lineno) in rows.items():
+            split = 'train' if image_name.startswith('train_') else 'test'
+            if image_name in val_names:
+                split = 'val'
+            if self.split != 'all' and split != self.split:
+                continue
+            stem = osp.splitext(image_name)[0]
+            box = None
+            if self.variant == 'aligned':
+                img_path = osp.join(self.data_root, 'basic', 'Image', 'aligned',
+                                    f'{stem}_aligned.jpg')
+            else:
+                img_path = osp.join(self.data_root, 'basic', 'Image', 'original', image_name)
+            if not self._image_exists(img_path, label_path, lineno):
+                continue
+            if self.variant == 'original':
+                box = self._read_box(osp.join(self.data_root, 'basic', 'Annotation',
+                                              'boundingbox', f'{stem}.txt'))
+            records.append(SampleRecord(stem, img_path, TO_CANONICAL_RAFDB[code], split,
+                                        box=box, src=(label_path, lineno)))
+        return records
+
+    @staticmethod
+    def _read_label_file(path: str) -> dict:
+        """``{image name: (native code, line)}`` in file order, every row checked."""
+        rows = {}
+        allowed = sorted(TO_CANONICAL_RAFDB)
+        for lineno, line in read_text_lines(path):
+            fields = line.split()
+            if len(fields) != 2:
+                raise DatasetFormatError.at(path, lineno, "2 fields 'name code'",
+                                            f'{len(fields)} in {line!r}')
+            image_name, code_text = fields
+            if not image_name.startswith(('train_', 'test_')):
+                raise DatasetFormatError.at(path, lineno, "an image name starting with 'train_' "
+                                            "or 'test_'", repr(image_name))
+            try:
+                code = int(code_text)
+            except ValueError:
+                raise DatasetFormatError.at(path, lineno, 'an integer label code',
+                                            repr(code_text)) from None
+            if code not in TO_CANONICAL_RAFDB:
+                raise DatasetFormatError.at(path, lineno, f'a label code in {allowed}',
+                                            repr(code_text))
+            if image_name in rows:
+                raise DatasetFormatError.at(path, lineno, 'each image once',
+                                            f'{image_name!r} again (first at line '
+                                            f'{rows[image_name][1]})')
+            rows[image_name] = (code, lineno)
+        return rows
+
+    def _read_val_names(self, rows: dict) -> set:
+        path = self.val_split_file
+        names = {}
+        for lineno, line in read_text_lines(path):
+            if len(line.split()) != 1:
+                raise DatasetFormatError.at(path, lineno, 'one image name per line', repr(line))
+            if not line.startswith('train_') or line not in rows:
+                raise DatasetFormatError.at(path, lineno, f'a train image name of {LABEL_FILE}',
+                                            repr(line))
+            if line in names:
+                raise DatasetFormatError.at(path, lineno, 'each image once',
+                                            f'{line!r} again (first at line {names[line]})')
+            names[line] = lineno
+        return set(names)
+
+    @staticmethod
+    def _read_box(path: str) -> tuple:
+        lines = list(read_text_lines(path))
+        numbers = [tok for _, line in lines for tok in line.split()]
+        if len(numbers) != 4:
+            raise DatasetFormatError.at(path, lines[0][0] if lines else None,
+                                        '4 numbers x1 y1 x2 y2', f'{len(numbers)}: {numbers}')
+        try:
+            return tuple(float(tok) for tok in numbers)
+        except ValueError:
+            raise DatasetFormatError.at(path, lines[0][0], '4 numbers x1 y1 x2 y2',
+                                        repr(' '.join(numbers))) from None
