@@ -1,0 +1,449 @@
+"""The prepare step (datasets.md §4): a reader's records -> a decoded, cropped, resized cache.
+
+A cache folder holds::
+
+    images_{k}.u8.npy     # (n_k, S, S, 3) uint8 shards, <= 2 GiB each, in index order
+    index.csv             # idx,sample_id,rel_path,label,split,extras (extras as JSON)
+    meta.json             # arguments, histograms, skip report, versions, sha256 of everything
+    splits/<split>.txt    # sorted sample ids of each split, and splits/SHA256SUMS
+    progress.json         # resume bookkeeping (checksum of each finished shard); not hashed
+
+Every output is a function of the inputs alone (no timestamps; JSON with sorted keys; shards
+written in index order), so preparing twice gives byte-identical files. A second run with the
+same arguments keeps each file whose checksum still matches and says so.
+
+Example:
+    >>> summary = prepare_cache(dict(type='RafDbReader', data_root='data/raw/rafdb'),
+    ...                         'data/cache/rafdb_112', size=112)  # doctest: +SKIP
+    >>> summary['skipped']                                         # doctest: +SKIP
+    {'images_0.u8.npy': 'already complete (checksum matches)', ...}
+"""
+import csv
+import hashlib
+import io
+import json
+import logging
+import os
+import os.path as osp
+import platform
+from typing import Optional, Sequence
+
+import cv2
+import mmcv
+import numpy as np
+from mmengine.logging import print_log
+from tqdm import tqdm
+
+from ferda.registry import DATASETS
+
+from .face_crop import as_rgb, crop_face, decode_rgb
+from .records import SampleRecord
+from .splits import make_group_split, write_split_csv
+
+FORMAT_VERSION = 1
+CROP_MODES = ('none', 'box', 'landmarks5')
+MAX_SHARD_BYTES = 2 * 1024**3
+NPY_HEADER_BYTES = 4096  # an upper bound on the .npy header that precedes the data
+MAX_EXAMPLES = 20
+INDEX_FILE, META_FILE, PROGRESS_FILE = 'index.csv', 'meta.json', 'progress.json'
+SPLITS_DIR, SUMS_FILE = 'splits', 'SHA256SUMS'
+INDEX_COLUMNS = ('idx', 'sample_id', 'rel_path', 'label', 'split', 'extras')
+# Published split sizes, checked (warning only) when the reader runs with its defaults.
+EXPECTED_COUNTS = {
+    'rafdb': {'train+val': 12271, 'test': 3068},
+    'fer2013': {'train': 28709, 'val': 3589, 'test': 3589},
+}
+
+
+def shard_name(k: int) -> str:
+    return f'images_{k}.u8.npy'
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: str, chunk: int = 1 << 22) -> str:
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(chunk), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def shard_ranges(num_samples: int, size: int,
+                 max_shard_bytes: int = MAX_SHARD_BYTES) -> list[tuple[int, int]]:
+    """``[(start, stop), ...]``: consecutive index ranges whose shards fit ``max_shard_bytes``.
+
+    Example:
+        >>> shard_ranges(5, 2, max_shard_bytes=4096 + 2 * 12)
+        [(0, 2), (2, 4), (4, 5)]
+    """
+    per_sample = size * size * 3
+    per_shard = (max_shard_bytes - NPY_HEADER_BYTES) // per_sample
+    if per_shard < 1:
+        raise ValueError(f'max_shard_bytes={max_shard_bytes} cannot hold one {size}x{size}x3 '
+                         f'image ({per_sample} bytes + header)')
+    return [(s, min(s + per_shard, num_samples)) for s in range(0, num_samples, per_shard)]
+
+
+def library_versions() -> dict:
+    """Versions of the libraries whose output ends up in the shards."""
+    return dict(python=platform.python_version(), numpy=np.__version__, opencv=cv2.__version__,
+                mmcv=mmcv.__version__)
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _jsonable(value.tolist())
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def dumps(value) -> str:
+    """Deterministic JSON: sorted keys, fixed separators."""
+    return json.dumps(_jsonable(value), sort_keys=True, indent=1, ensure_ascii=False) + '\n'
+
+
+def portable_path(path: str, data_root: str, out_dir: str) -> str:
+    """``path`` relative to the data root, ``<cache>/...`` inside the cache, else absolute."""
+    path = osp.abspath(path)
+    for root, prefix in ((out_dir, '<cache>/'), (data_root, '')):
+        rel = osp.relpath(path, osp.abspath(root))
+        if not rel.startswith(os.pardir):
+            return prefix + rel.replace(os.sep, '/')
+    return path
+
+
+def _where(record: SampleRecord) -> str:
+    return f'{record.src[0]}:{record.src[1]}' if record.src else ''
+
+
+def load_face(record: SampleRecord, crop: str, size: int,
+              enlarge: float) -> tuple[np.ndarray, Optional[str]]:
+    """Decode, crop and resize one record: ``((S, S, 3) uint8 face, report note or None)``.
+
+    Errors name the image and, when the record has one, its annotation line.
+    """
+    where = _where(record)
+    if record.img_path is None:
+        image, name = as_rgb(record.extras['pixels']), f'inline pixels of {record.sample_id}'
+    else:
+        image, name = decode_rgb(record.img_path, where), record.img_path
+    try:
+        return crop_face(image, crop, size, enlarge, record.box, record.landmarks)
+    except ValueError as err:
+        suffix = f' (annotation {where})' if where else ''
+        raise ValueError(f'image {name}{suffix}: {err}') from None
+
+
+def index_csv(records: Sequence[SampleRecord], data_root: str) -> bytes:
+    """The bytes of ``index.csv``; ``extras`` without inline pixels, as sorted-key JSON."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator='\n')
+    writer.writerow(INDEX_COLUMNS)
+    for idx, rec in enumerate(records):
+        rel = '' if rec.img_path is None else osp.relpath(rec.img_path, data_root)
+        extras = {k: v for k, v in rec.extras.items() if k != 'pixels'}
+        writer.writerow([idx, rec.sample_id, rel.replace(os.sep, '/'), rec.label, rec.split,
+                         json.dumps(_jsonable(extras), sort_keys=True, separators=(',', ':'))])
+    return buf.getvalue().encode('utf-8')
+
+
+def split_lists(records: Sequence[SampleRecord]) -> dict[str, bytes]:
+    """``{'<split>.txt': sorted sample ids, one per line}``."""
+    by_split = {}
+    for rec in records:
+        by_split.setdefault(rec.split, []).append(rec.sample_id)
+    return {f'{split}.txt': ''.join(f'{i}\n' for i in sorted(ids)).encode('utf-8')
+            for split, ids in sorted(by_split.items())}
+
+
+def class_histograms(records: Sequence[SampleRecord], num_classes: int) -> dict[str, list]:
+    """``{split: counts per canonical class}``."""
+    hist = {}
+    for rec in records:
+        hist.setdefault(rec.split, [0] * num_classes)[rec.label] += 1
+    return dict(sorted(hist.items()))
+
+
+def make_expw_split(reader: dict, out_dir: str, seed: int,
+                    ratios: Sequence[float] = (0.8, 0.1, 0.1)) -> str:
+    """Make the seeded ExpW group split of every face and write it under ``out_dir/splits/``.
+
+    Args:
+        reader: ``ExpwReader`` config (``split``/``split_file`` are overridden).
+
+    Returns:
+        the path of ``splits/expw_seed{seed}.csv`` (a ``.sha256`` file sits next to it).
+    """
+    records = DATASETS.build(dict(reader, split='all', split_file=None)).load()
+    path = osp.join(out_dir, SPLITS_DIR, f'expw_seed{seed}.csv')
+    write_split_csv(make_group_split(records, seed=seed, ratios=ratios), path)
+    return path
+
+
+def _annotation_files(reader_cfg: dict, records: Sequence[SampleRecord]) -> list[str]:
+    """Every annotation file the records came from, plus file paths among the reader options."""
+    paths = {rec.src[0] for rec in records if rec.src}
+    for key, value in reader_cfg.items():
+        if key not in ('type', 'data_root') and isinstance(value, str) and osp.isfile(value):
+            paths.add(value)
+    return sorted(paths)
+
+
+def _fingerprint(records: Sequence[SampleRecord]) -> str:
+    """Digest of what a shard is made from: ids, labels, boxes and each image's size/mtime."""
+    digest = hashlib.sha256()
+    for rec in records:
+        if rec.img_path is None:
+            stamp = sha256_bytes(np.ascontiguousarray(rec.extras['pixels']).tobytes())
+        else:
+            st = os.stat(rec.img_path)
+            stamp = f'{st.st_size}:{st.st_mtime_ns}'
+        lm = None if rec.landmarks is None else np.asarray(rec.landmarks).tolist()
+        digest.update(f'{rec.sample_id}\t{rec.img_path}\t{rec.label}\t{rec.box}\t{lm}\t{stamp}\n'
+                      .encode('utf-8'))
+    return digest.hexdigest()
+
+
+def _write_atomic(path: str, data: bytes) -> None:
+    os.makedirs(osp.dirname(path) or '.', exist_ok=True)
+    tmp = f'{path}.partial'
+    with open(tmp, 'wb') as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
+def _merge_notes(reports: Sequence[dict]) -> dict:
+    """Concatenate per-shard ``{reason: {count, examples}}`` in shard order."""
+    merged = {}
+    for report in reports:
+        for reason, entry in report.items():
+            slot = merged.setdefault(reason, dict(count=0, examples=[]))
+            slot['count'] += entry['count']
+            slot['examples'] = (slot['examples'] + entry['examples'])[:MAX_EXAMPLES]
+    return dict(sorted(merged.items()))
+
+
+def _log(msg: str, level=logging.INFO) -> None:
+    print_log(msg, logger='current', level=level)
+
+
+def _log_histograms(name: str, hist: dict, class_names: Sequence[str], reader_cfg: dict):
+    for split, counts in hist.items():
+        cells = ', '.join(f'{c}={n}' for c, n in zip(class_names, counts))
+        _log(f'{name} {split}: {sum(counts)} faces ({cells})')
+        empty = [c for c, n in zip(class_names, counts) if n == 0]
+        if empty:
+            _log(f'{name} split {split!r} has no face of class(es) {empty}; metrics that '
+                 'average over classes will only see the present ones', logging.WARNING)
+    defaults = not (set(reader_cfg) - {'type', 'data_root', 'split'})
+    for group, expected in EXPECTED_COUNTS.get(name, {}).items() if defaults else ():
+        found = sum(sum(hist.get(s, ())) for s in group.split('+'))
+        if found != expected:
+            _log(f'{name} {group}: {found} faces, but the published count is {expected}; '
+                 'check the download is complete', logging.WARNING)
+
+
+def prepare_cache(reader: dict, out_dir: str, size: int = 112, crop: str = 'none',
+                  enlarge: float = 0.0, max_shard_bytes: int = MAX_SHARD_BYTES,
+                  extra_meta: Optional[dict] = None, progress: bool = True) -> dict:
+    """Run the prepare step of datasets.md §4 into ``out_dir`` (resumable).
+
+    Args:
+        reader: reader config, built with ``ferda.registry.DATASETS``; ``split`` defaults to
+            ``'all'`` (every split in one cache).
+        out_dir: the cache folder (created).
+        size: S, the side of the stored square faces.
+        crop: ``'none'``, ``'box'`` or ``'landmarks5'`` (see
+            :func:`ferda.datasets.face_crop.crop_face`).
+        enlarge: with ``crop='box'``, grow each side of the box by this fraction.
+        max_shard_bytes: size limit of one shard file.
+        extra_meta: more JSON-able facts to record in ``meta.json`` (e.g. how a split was made).
+        progress: show a tqdm bar.
+
+    Returns:
+        ``dict(written=[file names], skipped={file name: reason}, redone={file name: reason},
+        meta=the meta.json content)``.
+
+    Raises:
+        DatasetFormatError / ValueError: bad annotations, an undecodable or 16-bit image, or a
+            box under 2 px; the message names the image and its annotation line.
+    """
+    if crop not in CROP_MODES:
+        raise ValueError(f'crop must be one of {CROP_MODES}, got {crop!r}')
+    if not isinstance(size, int) or size < 1:
+        raise ValueError(f'size must be a positive int, got {size!r}')
+    if enlarge < 0:
+        raise ValueError(f'enlarge must be >= 0, got {enlarge}')
+    reader_cfg = dict(reader)
+    reader_cls = DATASETS.get(reader_cfg.get('type'))
+    if reader_cls is None:
+        raise KeyError(f'reader type {reader_cfg.get("type")!r} is not registered in DATASETS')
+    if 'split' not in reader_cfg:
+        if 'all' not in reader_cls.splits:
+            raise ValueError(f'{reader_cls.__name__} has no split "all"; pass split= one of '
+                             f'{reader_cls.splits}')
+        reader_cfg['split'] = 'all'
+    data_root = reader_cfg['data_root']
+    reader_obj = DATASETS.build(dict(reader_cfg))
+    records = reader_obj.load()
+    if not records:
+        raise ValueError(f'{reader_cls.__name__}({reader_cfg}) returned no samples')
+    os.makedirs(osp.join(out_dir, SPLITS_DIR), exist_ok=True)
+
+    portable_cfg = {k: portable_path(v, data_root, out_dir)
+                    if k != 'data_root' and isinstance(v, str) and osp.isfile(v) else v
+                    for k, v in reader_cfg.items()}
+    annotations = {portable_path(p, data_root, out_dir): sha256_file(p)
+                   for p in _annotation_files(reader_cfg, records)}
+    prepare_args = dict(size=size, crop=crop, enlarge=float(enlarge),
+                        max_shard_bytes=int(max_shard_bytes))
+    ranges = shard_ranges(len(records), size, max_shard_bytes)
+    plan = sha256_bytes(dumps(dict(format_version=FORMAT_VERSION, reader=portable_cfg,
+                                   prepare=prepare_args, annotations=annotations,
+                                   versions=library_versions(), ranges=ranges,
+                                   extra=extra_meta)).encode())
+
+    progress_path = osp.join(out_dir, PROGRESS_FILE)
+    done = {}
+    if osp.isfile(progress_path):
+        with open(progress_path, encoding='utf-8') as f:
+            state = json.load(f)
+        done = state.get('shards', {}) if state.get('plan') == plan else {}
+        if state.get('plan') != plan:
+            _log(f'{out_dir}: arguments, annotations or library versions changed since the last '
+                 'run; every shard is rewritten', logging.WARNING)
+    summary = dict(written=[], skipped={}, redone={})
+
+    todo, shard_info, reports = [], [], []
+    for k, (start, stop) in enumerate(ranges):
+        name, path = shard_name(k), osp.join(out_dir, shard_name(k))
+        fingerprint = _fingerprint(records[start:stop])
+        entry = done.get(name)
+        reason = None
+        if not osp.isfile(path):
+            reason = 'not written yet' if entry is None else 'file missing'
+        elif entry is None:
+            reason = 'not recorded as complete'
+        elif entry['fingerprint'] != fingerprint:
+            reason = 'images changed (size or mtime)'
+        elif sha256_file(path) != entry['sha256']:
+            reason = 'checksum mismatch (damaged or partial file)'
+        if reason is None:
+            summary['skipped'][name] = 'already complete (checksum matches)'
+        else:
+            if entry is not None or osp.isfile(path):
+                summary['redone'][name] = reason
+            todo.append((k, start, stop, fingerprint))
+            done.pop(name, None)
+
+    bar = tqdm(total=sum(stop - start for _, start, stop, _ in todo), desc='prepare',
+               unit='face', disable=not progress)
+    for k, start, stop, fingerprint in todo:
+        name = shard_name(k)
+        tmp = osp.join(out_dir, f'{name}.partial')
+        shard = np.lib.format.open_memmap(tmp, mode='w+', dtype=np.uint8,
+                                          shape=(stop - start, size, size, 3))
+        notes = {}
+        for i in range(start, stop):
+            face, note = load_face(records[i], crop, size, enlarge)
+            shard[i - start] = face
+            if note is not None:
+                slot = notes.setdefault(note, dict(count=0, examples=[]))
+                slot['count'] += 1
+                if len(slot['examples']) < MAX_EXAMPLES:
+                    slot['examples'].append(records[i].sample_id)
+            bar.update(1)
+        shard.flush()
+        del shard
+        os.replace(tmp, osp.join(out_dir, name))
+        done[name] = dict(sha256=sha256_file(osp.join(out_dir, name)), fingerprint=fingerprint,
+                          report=notes)
+        _write_atomic(progress_path, dumps(dict(plan=plan, shards=done)).encode())
+        summary['written'].append(name)
+    bar.close()
+    if not todo:  # keep the progress file in step with the plan even when nothing was redone
+        _write_atomic(progress_path, dumps(dict(plan=plan, shards=done)).encode())
+
+    for k, (start, stop) in enumerate(ranges):
+        name = shard_name(k)
+        shard_info.append(dict(file=name, start=start, num_samples=stop - start,
+                               bytes=osp.getsize(osp.join(out_dir, name))))
+        reports.append(done[name]['report'])
+    _remove_stale(out_dir, len(ranges), split_lists(records))
+
+    index_bytes = index_csv(records, data_root)
+    split_bytes = split_lists(records)
+    sums = ''.join(f'{sha256_bytes(data)}  {name}\n' for name, data in sorted(
+        {**split_bytes, **_other_split_files(out_dir, split_bytes)}.items()))
+    split_bytes[SUMS_FILE] = sums.encode('utf-8')
+    hist = class_histograms(records, reader_obj.num_classes)
+    meta = dict(
+        format_version=FORMAT_VERSION, dataset=reader_cls.name, reader=portable_cfg,
+        prepare=prepare_args, classes=list(reader_obj.class_names),
+        num_classes=reader_obj.num_classes, num_samples=len(records),
+        image_shape=[size, size, 3], class_histograms=hist, shards=shard_info,
+        report=dict(
+            reader_skipped={reason: dict(count=n, examples=[])  # readers keep only counts
+                            for reason, n in sorted(reader_obj.num_skipped.items())},
+            counted=_merge_notes(reports)),
+        versions=library_versions(),
+        sha256=dict(annotations=annotations, index=sha256_bytes(index_bytes),
+                    shards={name: done[name]['sha256'] for name in sorted(done)},
+                    splits={name: sha256_bytes(data) for name, data in split_bytes.items()}),
+        extra=extra_meta or {})
+    outputs = {INDEX_FILE: index_bytes, META_FILE: dumps(meta).encode('utf-8')}
+    outputs.update({f'{SPLITS_DIR}/{name}': data for name, data in split_bytes.items()})
+    for name, data in outputs.items():
+        path = osp.join(out_dir, *name.split('/'))
+        if osp.isfile(path) and sha256_file(path) == sha256_bytes(data):
+            summary['skipped'][name] = 'already complete (checksum matches)'
+        else:
+            _write_atomic(path, data)
+            summary['written'].append(name)
+
+    _log_histograms(reader_cls.name, hist, reader_obj.class_names, reader_cfg)
+    for reason, entry in {**meta['report']['reader_skipped'],
+                          **meta['report']['counted']}.items():
+        _log(f'{reader_cls.name}: {entry["count"]} face(s): {reason}', logging.WARNING)
+    for name, reason in summary['skipped'].items():
+        _log(f'{out_dir}: skipped {name}: {reason}')
+    for name, reason in summary['redone'].items():
+        _log(f'{out_dir}: rewrote {name}: {reason}', logging.WARNING)
+    _log(f'{out_dir}: {len(records)} faces in {len(ranges)} shard(s); wrote '
+         f'{len(summary["written"])} file(s), skipped {len(summary["skipped"])} already complete')
+    summary['meta'] = meta
+    return summary
+
+
+def _other_split_files(out_dir: str, planned: dict) -> dict[str, bytes]:
+    """Files already in ``splits/`` that the plan does not write (a generated ExpW csv)."""
+    folder = osp.join(out_dir, SPLITS_DIR)
+    out = {}
+    for name in sorted(os.listdir(folder)):
+        path = osp.join(folder, name)
+        if (name in planned or name == SUMS_FILE or name.endswith(('.sha256', '.partial'))
+                or not osp.isfile(path)):
+            continue
+        with open(path, 'rb') as f:
+            out[name] = f.read()
+    return out
+
+
+def _remove_stale(out_dir: str, num_shards: int, planned_splits: dict) -> None:
+    """Delete shards and split lists of an earlier, larger or different plan."""
+    stale = [name for name in os.listdir(out_dir)
+             if name.startswith('images_') and name.endswith('.u8.npy')
+             and name not in {shard_name(k) for k in range(num_shards)}]
+    stale += [osp.join(SPLITS_DIR, name) for name in os.listdir(osp.join(out_dir, SPLITS_DIR))
+              if name.endswith('.txt') and name not in planned_splits]
+    for name in sorted(stale):
+        os.remove(osp.join(out_dir, name))
+        _log(f'{out_dir}: removed {name}, left over from an earlier run', logging.WARNING)
