@@ -37,6 +37,8 @@ def test_config_builds(path, synfer_workdir, monkeypatch):
         logits = model(torch.rand(2, 3, size, size), mode='tensor')
     assert logits.shape == (2, cfg.model.num_classes)
 
+    if not cfg.train_dataloader.dataset.reader.data_root.startswith('data/synfer'):
+        return  # real datasets: built on fixtures in tests/test_real_dataset_configs.py
     monkeypatch.chdir(synfer_workdir)  # configs read data/synfer relative to the cwd
     loaders = [cfg.train_dataloader, cfg.val_dataloader, cfg.test_dataloader]
     loaders += list(cfg.val_cfg.get('extra_dataloaders', {}).values())

@@ -24,7 +24,10 @@ for _name in TORCHVISION_TRANSFORMS:
 
 
 def build_pipeline(cfgs: Sequence[dict]) -> v2.Compose:
-    """Build a list of transform configs into one callable on (3, H, W) tensors."""
+    """Build a list of transform configs into one callable on (3, H, W) tensors
+    (an empty list gives the identity)."""
+    if not cfgs:
+        return v2.Identity()
     steps: List = []
     for i, cfg in enumerate(cfgs):
         if not isinstance(cfg, dict) or 'type' not in cfg:

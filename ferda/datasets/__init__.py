@@ -3,6 +3,7 @@ the SynFER benchmark. Readers are registered in ``DATASETS`` so configs name the
 (``reader=dict(type='RafDbReader', data_root=..., split='train')``)."""
 from ferda.registry import DATASETS
 
+from .cached_dataset import CachedFaceDataset
 from .face_dataset import FaceDataset, crop_box
 from .labels import CANONICAL_7, CANONICAL_8
 from .readers import READERS, ExpwReader, Fer2013CsvReader, RafDbReader
@@ -13,5 +14,5 @@ for _reader in READERS:
 
 __all__ = [
     'FaceDataset', 'crop_box', 'READERS', 'CANONICAL_7', 'CANONICAL_8', 'RafDbReader', 'ExpwReader',
-    'Fer2013CsvReader', 'DatasetFormatError', 'SampleRecord'
+    'Fer2013CsvReader', 'DatasetFormatError', 'SampleRecord', 'CachedFaceDataset'
 ]

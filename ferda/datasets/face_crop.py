@@ -94,7 +94,8 @@ def clip_box(box: Sequence[float], enlarge: float, width: int,
     left, top = max(0, int(round(x1 - dx))), max(0, int(round(y1 - dy)))
     right, bottom = min(width, int(round(x2 + dx))), min(height, int(round(y2 + dy)))
     if right - left < 2 or bottom - top < 2:
-        raise ValueError(f'box {tuple(box)} leaves {right - left}x{bottom - top} px inside the '
+        raise ValueError(f'box {tuple(box)} leaves {max(0, right - left)}x{max(0, bottom - top)} '
+                         f'px inside the '
                          f'{width}x{height} image (at least 2x2 needed)')
     return (left, top, right, bottom), outside
 
@@ -132,6 +133,20 @@ def similarity_transform(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     return np.array([[a, -b, tx], [b, a, ty]])
 
 
+def five_points(landmarks: np.ndarray) -> np.ndarray:
+    """The template's 5 points from (5, 2) landmarks (returned as they are) or the iBUG
+    68-point layout (AffectNet): eye centres = means of points 36-41 and 42-47, nose tip 30,
+    mouth corners 48 and 54 (0-based)."""
+    landmarks = np.asarray(landmarks, np.float64)
+    if landmarks.shape == (5, 2):
+        return landmarks
+    if landmarks.shape == (68, 2):
+        return np.stack([landmarks[36:42].mean(0), landmarks[42:48].mean(0), landmarks[30],
+                         landmarks[48], landmarks[54]])
+    raise ValueError(f'crop=landmarks5 needs (5, 2) or (68, 2) landmarks, got shape '
+                     f'{landmarks.shape}')
+
+
 def align_landmarks5(image: np.ndarray, landmarks: np.ndarray, size: int) -> np.ndarray:
     """Warp a face so its 5 landmarks best match the template on an SxS crop.
 
@@ -141,15 +156,14 @@ def align_landmarks5(image: np.ndarray, landmarks: np.ndarray, size: int) -> np.
 
     Args:
         image: (H, W, 3) uint8.
-        landmarks: (5, 2) ``(x, y)`` points in the template's order.
+        landmarks: (5, 2) ``(x, y)`` points in the template's order, or (68, 2) iBUG points
+            (see :func:`five_points`).
         size: S.
 
     Returns:
         (S, S, 3) uint8.
     """
-    landmarks = np.asarray(landmarks, np.float64)
-    if landmarks.shape != (5, 2):
-        raise ValueError(f'crop=landmarks5 needs (5, 2) landmarks, got shape {landmarks.shape}')
+    landmarks = five_points(landmarks)
     template = LANDMARKS5_TEMPLATE_112 * (size / 112.0)
     matrix = similarity_transform(landmarks, template)
     scale = float(np.hypot(matrix[0, 0], matrix[1, 0]))

@@ -1,123 +1,49 @@
 """The prepare step (datasets.md §4): a reader's records -> a decoded, cropped, resized cache.
 
-A cache folder holds::
+Steps: read the annotations with the strict reader; decode each image with mmcv into RGB; crop
+(``none``, ``box`` or ``landmarks5``) and resize to SxS (:mod:`ferda.datasets.face_crop`);
+write the shards, index, meta and split lists of :mod:`ferda.datasets.cache_format`.
 
-    images_{k}.u8.npy     # (n_k, S, S, 3) uint8 shards, <= 2 GiB each, in index order
-    index.csv             # idx,sample_id,rel_path,label,split,extras (extras as JSON)
-    meta.json             # arguments, histograms, skip report, versions, sha256 of everything
-    splits/<split>.txt    # sorted sample ids of each split, and splits/SHA256SUMS
-    progress.json         # resume bookkeeping (checksum of each finished shard); not hashed
-
-Every output is a function of the inputs alone (no timestamps; JSON with sorted keys; shards
-written in index order), so preparing twice gives byte-identical files. A second run with the
-same arguments keeps each file whose checksum still matches and says so.
+The same inputs give byte-identical files (shards are written in index order, nothing holds a
+timestamp). A second run with the same arguments keeps each shard whose sha256 matches the one
+recorded in ``progress.json`` when it was finished, and each text file whose content is
+unchanged, and logs what it skipped and why.
 
 Example:
     >>> summary = prepare_cache(dict(type='RafDbReader', data_root='data/raw/rafdb'),
     ...                         'data/cache/rafdb_112', size=112)  # doctest: +SKIP
-    >>> summary['skipped']                                         # doctest: +SKIP
-    {'images_0.u8.npy': 'already complete (checksum matches)', ...}
+    >>> summary['skipped']['images_0.u8.npy']                      # doctest: +SKIP
+    'already complete (checksum matches)'
 """
-import csv
 import hashlib
-import io
 import json
 import logging
 import os
 import os.path as osp
-import platform
 from typing import Optional, Sequence
 
-import cv2
-import mmcv
 import numpy as np
 from mmengine.logging import print_log
 from tqdm import tqdm
 
 from ferda.registry import DATASETS
 
+from .cache_format import (FORMAT_VERSION, INDEX_FILE, MAX_SHARD_BYTES, META_FILE,
+                           PROGRESS_FILE, SPLITS_DIR, SUMS_FILE, class_histograms, dumps,
+                           index_csv, library_versions, portable_path, sha256_bytes, sha256_file,
+                           shard_name, shard_ranges, split_lists, write_atomic)
 from .face_crop import as_rgb, crop_face, decode_rgb
 from .records import SampleRecord
 from .splits import make_group_split, write_split_csv
 
-FORMAT_VERSION = 1
 CROP_MODES = ('none', 'box', 'landmarks5')
-MAX_SHARD_BYTES = 2 * 1024**3
-NPY_HEADER_BYTES = 4096  # an upper bound on the .npy header that precedes the data
 MAX_EXAMPLES = 20
-INDEX_FILE, META_FILE, PROGRESS_FILE = 'index.csv', 'meta.json', 'progress.json'
-SPLITS_DIR, SUMS_FILE = 'splits', 'SHA256SUMS'
-INDEX_COLUMNS = ('idx', 'sample_id', 'rel_path', 'label', 'split', 'extras')
+COMPLETE = 'already complete (checksum matches)'
 # Published split sizes, checked (warning only) when the reader runs with its defaults.
 EXPECTED_COUNTS = {
     'rafdb': {'train+val': 12271, 'test': 3068},
     'fer2013': {'train': 28709, 'val': 3589, 'test': 3589},
 }
-
-
-def shard_name(k: int) -> str:
-    return f'images_{k}.u8.npy'
-
-
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def sha256_file(path: str, chunk: int = 1 << 22) -> str:
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(chunk), b''):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def shard_ranges(num_samples: int, size: int,
-                 max_shard_bytes: int = MAX_SHARD_BYTES) -> list[tuple[int, int]]:
-    """``[(start, stop), ...]``: consecutive index ranges whose shards fit ``max_shard_bytes``.
-
-    Example:
-        >>> shard_ranges(5, 2, max_shard_bytes=4096 + 2 * 12)
-        [(0, 2), (2, 4), (4, 5)]
-    """
-    per_sample = size * size * 3
-    per_shard = (max_shard_bytes - NPY_HEADER_BYTES) // per_sample
-    if per_shard < 1:
-        raise ValueError(f'max_shard_bytes={max_shard_bytes} cannot hold one {size}x{size}x3 '
-                         f'image ({per_sample} bytes + header)')
-    return [(s, min(s + per_shard, num_samples)) for s in range(0, num_samples, per_shard)]
-
-
-def library_versions() -> dict:
-    """Versions of the libraries whose output ends up in the shards."""
-    return dict(python=platform.python_version(), numpy=np.__version__, opencv=cv2.__version__,
-                mmcv=mmcv.__version__)
-
-
-def _jsonable(value):
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _jsonable(value.tolist())
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-def dumps(value) -> str:
-    """Deterministic JSON: sorted keys, fixed separators."""
-    return json.dumps(_jsonable(value), sort_keys=True, indent=1, ensure_ascii=False) + '\n'
-
-
-def portable_path(path: str, data_root: str, out_dir: str) -> str:
-    """``path`` relative to the data root, ``<cache>/...`` inside the cache, else absolute."""
-    path = osp.abspath(path)
-    for root, prefix in ((out_dir, '<cache>/'), (data_root, '')):
-        rel = osp.relpath(path, osp.abspath(root))
-        if not rel.startswith(os.pardir):
-            return prefix + rel.replace(os.sep, '/')
-    return path
 
 
 def _where(record: SampleRecord) -> str:
@@ -142,34 +68,6 @@ def load_face(record: SampleRecord, crop: str, size: int,
         raise ValueError(f'image {name}{suffix}: {err}') from None
 
 
-def index_csv(records: Sequence[SampleRecord], data_root: str) -> bytes:
-    """The bytes of ``index.csv``; ``extras`` without inline pixels, as sorted-key JSON."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator='\n')
-    writer.writerow(INDEX_COLUMNS)
-    for idx, rec in enumerate(records):
-        rel = '' if rec.img_path is None else osp.relpath(rec.img_path, data_root)
-        extras = {k: v for k, v in rec.extras.items() if k != 'pixels'}
-        writer.writerow([idx, rec.sample_id, rel.replace(os.sep, '/'), rec.label, rec.split,
-                         json.dumps(_jsonable(extras), sort_keys=True, separators=(',', ':'))])
-    return buf.getvalue().encode('utf-8')
-
-
-def split_lists(records: Sequence[SampleRecord]) -> dict[str, bytes]:
-    """``{'<split>.txt': sorted sample ids, one per line}``."""
-    by_split = {}
-    for rec in records:
-        by_split.setdefault(rec.split, []).append(rec.sample_id)
-    return {f'{split}.txt': ''.join(f'{i}\n' for i in sorted(ids)).encode('utf-8')
-            for split, ids in sorted(by_split.items())}
-
-
-def class_histograms(records: Sequence[SampleRecord], num_classes: int) -> dict[str, list]:
-    """``{split: counts per canonical class}``."""
-    hist = {}
-    for rec in records:
-        hist.setdefault(rec.split, [0] * num_classes)[rec.label] += 1
-    return dict(sorted(hist.items()))
 
 
 def make_expw_split(reader: dict, out_dir: str, seed: int,
@@ -212,12 +110,6 @@ def _fingerprint(records: Sequence[SampleRecord]) -> str:
     return digest.hexdigest()
 
 
-def _write_atomic(path: str, data: bytes) -> None:
-    os.makedirs(osp.dirname(path) or '.', exist_ok=True)
-    tmp = f'{path}.partial'
-    with open(tmp, 'wb') as f:
-        f.write(data)
-    os.replace(tmp, path)
 
 
 def _merge_notes(reports: Sequence[dict]) -> dict:
@@ -282,20 +174,8 @@ def prepare_cache(reader: dict, out_dir: str, size: int = 112, crop: str = 'none
         raise ValueError(f'size must be a positive int, got {size!r}')
     if enlarge < 0:
         raise ValueError(f'enlarge must be >= 0, got {enlarge}')
-    reader_cfg = dict(reader)
-    reader_cls = DATASETS.get(reader_cfg.get('type'))
-    if reader_cls is None:
-        raise KeyError(f'reader type {reader_cfg.get("type")!r} is not registered in DATASETS')
-    if 'split' not in reader_cfg:
-        if 'all' not in reader_cls.splits:
-            raise ValueError(f'{reader_cls.__name__} has no split "all"; pass split= one of '
-                             f'{reader_cls.splits}')
-        reader_cfg['split'] = 'all'
+    reader_cfg, reader_obj, records = _read(reader)
     data_root = reader_cfg['data_root']
-    reader_obj = DATASETS.build(dict(reader_cfg))
-    records = reader_obj.load()
-    if not records:
-        raise ValueError(f'{reader_cls.__name__}({reader_cfg}) returned no samples')
     os.makedirs(osp.join(out_dir, SPLITS_DIR), exist_ok=True)
 
     portable_cfg = {k: portable_path(v, data_root, out_dir)
@@ -311,74 +191,27 @@ def prepare_cache(reader: dict, out_dir: str, size: int = 112, crop: str = 'none
                                    versions=library_versions(), ranges=ranges,
                                    extra=extra_meta)).encode())
 
-    progress_path = osp.join(out_dir, PROGRESS_FILE)
-    done = {}
-    if osp.isfile(progress_path):
-        with open(progress_path, encoding='utf-8') as f:
-            state = json.load(f)
-        done = state.get('shards', {}) if state.get('plan') == plan else {}
-        if state.get('plan') != plan:
-            _log(f'{out_dir}: arguments, annotations or library versions changed since the last '
-                 'run; every shard is rewritten', logging.WARNING)
     summary = dict(written=[], skipped={}, redone={})
-
-    todo, shard_info, reports = [], [], []
-    for k, (start, stop) in enumerate(ranges):
-        name, path = shard_name(k), osp.join(out_dir, shard_name(k))
-        fingerprint = _fingerprint(records[start:stop])
-        entry = done.get(name)
-        reason = None
-        if not osp.isfile(path):
-            reason = 'not written yet' if entry is None else 'file missing'
-        elif entry is None:
-            reason = 'not recorded as complete'
-        elif entry['fingerprint'] != fingerprint:
-            reason = 'images changed (size or mtime)'
-        elif sha256_file(path) != entry['sha256']:
-            reason = 'checksum mismatch (damaged or partial file)'
-        if reason is None:
-            summary['skipped'][name] = 'already complete (checksum matches)'
-        else:
-            if entry is not None or osp.isfile(path):
-                summary['redone'][name] = reason
-            todo.append((k, start, stop, fingerprint))
-            done.pop(name, None)
-
+    done = _load_progress(out_dir, plan)
+    todo = _shards_to_write(out_dir, records, ranges, done, summary)
+    progress_path = osp.join(out_dir, PROGRESS_FILE)
     bar = tqdm(total=sum(stop - start for _, start, stop, _ in todo), desc='prepare',
-               unit='face', disable=not progress)
+               unit='face', disable=not (progress and todo))
     for k, start, stop, fingerprint in todo:
-        name = shard_name(k)
-        tmp = osp.join(out_dir, f'{name}.partial')
-        shard = np.lib.format.open_memmap(tmp, mode='w+', dtype=np.uint8,
-                                          shape=(stop - start, size, size, 3))
-        notes = {}
-        for i in range(start, stop):
-            face, note = load_face(records[i], crop, size, enlarge)
-            shard[i - start] = face
-            if note is not None:
-                slot = notes.setdefault(note, dict(count=0, examples=[]))
-                slot['count'] += 1
-                if len(slot['examples']) < MAX_EXAMPLES:
-                    slot['examples'].append(records[i].sample_id)
-            bar.update(1)
-        shard.flush()
-        del shard
-        os.replace(tmp, osp.join(out_dir, name))
-        done[name] = dict(sha256=sha256_file(osp.join(out_dir, name)), fingerprint=fingerprint,
-                          report=notes)
-        _write_atomic(progress_path, dumps(dict(plan=plan, shards=done)).encode())
-        summary['written'].append(name)
+        notes = _write_shard(osp.join(out_dir, shard_name(k)), records[start:stop], crop, size,
+                             enlarge, bar)
+        done[shard_name(k)] = dict(sha256=sha256_file(osp.join(out_dir, shard_name(k))),
+                                   fingerprint=fingerprint, report=notes)
+        write_atomic(progress_path, dumps(dict(plan=plan, shards=done)).encode())
+        summary['written'].append(shard_name(k))
     bar.close()
-    if not todo:  # keep the progress file in step with the plan even when nothing was redone
-        _write_atomic(progress_path, dumps(dict(plan=plan, shards=done)).encode())
-
-    for k, (start, stop) in enumerate(ranges):
-        name = shard_name(k)
-        shard_info.append(dict(file=name, start=start, num_samples=stop - start,
-                               bytes=osp.getsize(osp.join(out_dir, name))))
-        reports.append(done[name]['report'])
+    write_atomic(progress_path, dumps(dict(plan=plan, shards=done)).encode())
     _remove_stale(out_dir, len(ranges), split_lists(records))
 
+    names = [shard_name(k) for k in range(len(ranges))]
+    shard_info = [dict(file=name, start=start, num_samples=stop - start,
+                       bytes=osp.getsize(osp.join(out_dir, name)))
+                  for name, (start, stop) in zip(names, ranges)]
     index_bytes = index_csv(records, data_root)
     split_bytes = split_lists(records)
     sums = ''.join(f'{sha256_bytes(data)}  {name}\n' for name, data in sorted(
@@ -386,17 +219,17 @@ def prepare_cache(reader: dict, out_dir: str, size: int = 112, crop: str = 'none
     split_bytes[SUMS_FILE] = sums.encode('utf-8')
     hist = class_histograms(records, reader_obj.num_classes)
     meta = dict(
-        format_version=FORMAT_VERSION, dataset=reader_cls.name, reader=portable_cfg,
+        format_version=FORMAT_VERSION, dataset=reader_obj.name, reader=portable_cfg,
         prepare=prepare_args, classes=list(reader_obj.class_names),
         num_classes=reader_obj.num_classes, num_samples=len(records),
         image_shape=[size, size, 3], class_histograms=hist, shards=shard_info,
         report=dict(
             reader_skipped={reason: dict(count=n, examples=[])  # readers keep only counts
                             for reason, n in sorted(reader_obj.num_skipped.items())},
-            counted=_merge_notes(reports)),
+            counted=_merge_notes([done[name]['report'] for name in names])),
         versions=library_versions(),
         sha256=dict(annotations=annotations, index=sha256_bytes(index_bytes),
-                    shards={name: done[name]['sha256'] for name in sorted(done)},
+                    shards={name: done[name]['sha256'] for name in names},
                     splits={name: sha256_bytes(data) for name, data in split_bytes.items()}),
         extra=extra_meta or {})
     outputs = {INDEX_FILE: index_bytes, META_FILE: dumps(meta).encode('utf-8')}
@@ -404,23 +237,109 @@ def prepare_cache(reader: dict, out_dir: str, size: int = 112, crop: str = 'none
     for name, data in outputs.items():
         path = osp.join(out_dir, *name.split('/'))
         if osp.isfile(path) and sha256_file(path) == sha256_bytes(data):
-            summary['skipped'][name] = 'already complete (checksum matches)'
+            summary['skipped'][name] = COMPLETE
         else:
-            _write_atomic(path, data)
+            write_atomic(path, data)
             summary['written'].append(name)
 
-    _log_histograms(reader_cls.name, hist, reader_obj.class_names, reader_cfg)
+    _log_histograms(reader_obj.name, hist, reader_obj.class_names, reader_cfg)
+    _log_summary(out_dir, meta, summary)
+    summary['meta'] = meta
+    return summary
+
+
+def _read(reader: dict) -> tuple[dict, object, list[SampleRecord]]:
+    """Build the reader (``split='all'`` unless given) and load its records."""
+    reader_cfg = dict(reader)
+    reader_cls = DATASETS.get(reader_cfg.get('type'))
+    if reader_cls is None:
+        raise KeyError(f'reader type {reader_cfg.get("type")!r} is not registered in DATASETS')
+    if 'split' not in reader_cfg:
+        if 'all' not in reader_cls.splits:
+            raise ValueError(f'{reader_cls.__name__} has no split "all"; pass split= one of '
+                             f'{reader_cls.splits}')
+        reader_cfg['split'] = 'all'
+    reader_obj = DATASETS.build(dict(reader_cfg))
+    records = reader_obj.load()
+    if not records:
+        raise ValueError(f'{reader_cls.__name__}({reader_cfg}) returned no samples')
+    return reader_cfg, reader_obj, records
+
+
+def _load_progress(out_dir: str, plan: str) -> dict:
+    """``{shard name: dict(sha256, fingerprint, report)}`` finished under the same plan."""
+    path = osp.join(out_dir, PROGRESS_FILE)
+    if not osp.isfile(path):
+        return {}
+    with open(path, encoding='utf-8') as f:
+        state = json.load(f)
+    if state.get('plan') == plan:
+        return state.get('shards', {})
+    _log(f'{out_dir}: arguments, annotations or library versions changed since the last run; '
+         'every shard is rewritten', logging.WARNING)
+    return {}
+
+
+def _shards_to_write(out_dir: str, records: Sequence[SampleRecord], ranges: list, done: dict,
+                     summary: dict) -> list[tuple[int, int, int, str]]:
+    """``[(k, start, stop, fingerprint)]`` of the shards that are not complete; ``done`` loses
+    their entries, ``summary`` records why each existing file is redone or skipped."""
+    todo = []
+    for k, (start, stop) in enumerate(ranges):
+        name, path = shard_name(k), osp.join(out_dir, shard_name(k))
+        fingerprint = _fingerprint(records[start:stop])
+        entry = done.get(name)
+        reason = None
+        if not osp.isfile(path):
+            reason = None if entry is None else 'file missing'
+        elif entry is None:
+            reason = 'not recorded as complete'
+        elif entry['fingerprint'] != fingerprint:
+            reason = 'images changed (size or mtime)'
+        elif sha256_file(path) != entry['sha256']:
+            reason = 'checksum mismatch (damaged or partial file)'
+        if osp.isfile(path) and reason is None:
+            summary['skipped'][name] = COMPLETE
+            continue
+        if reason is not None:
+            summary['redone'][name] = reason
+        todo.append((k, start, stop, fingerprint))
+        done.pop(name, None)
+    return todo
+
+
+def _write_shard(path: str, records: Sequence[SampleRecord], crop: str, size: int,
+                 enlarge: float, bar) -> dict:
+    """Write the (n, S, S, 3) shard of ``records`` (through a ``.partial`` file) and return
+    its report notes ``{reason: dict(count, examples)}``."""
+    tmp = f'{path}.partial'
+    shard = np.lib.format.open_memmap(tmp, mode='w+', dtype=np.uint8,
+                                      shape=(len(records), size, size, 3))
+    notes = {}
+    for i, record in enumerate(records):
+        shard[i], note = load_face(record, crop, size, enlarge)
+        if note is not None:
+            slot = notes.setdefault(note, dict(count=0, examples=[]))
+            slot['count'] += 1
+            if len(slot['examples']) < MAX_EXAMPLES:
+                slot['examples'].append(record.sample_id)
+        bar.update(1)
+    shard.flush()
+    del shard
+    os.replace(tmp, path)
+    return notes
+
+
+def _log_summary(out_dir: str, meta: dict, summary: dict) -> None:
     for reason, entry in {**meta['report']['reader_skipped'],
                           **meta['report']['counted']}.items():
-        _log(f'{reader_cls.name}: {entry["count"]} face(s): {reason}', logging.WARNING)
+        _log(f'{meta["dataset"]}: {entry["count"]} face(s): {reason}', logging.WARNING)
     for name, reason in summary['skipped'].items():
         _log(f'{out_dir}: skipped {name}: {reason}')
     for name, reason in summary['redone'].items():
         _log(f'{out_dir}: rewrote {name}: {reason}', logging.WARNING)
-    _log(f'{out_dir}: {len(records)} faces in {len(ranges)} shard(s); wrote '
+    _log(f'{out_dir}: {meta["num_samples"]} faces in {len(meta["shards"])} shard(s); wrote '
          f'{len(summary["written"])} file(s), skipped {len(summary["skipped"])} already complete')
-    summary['meta'] = meta
-    return summary
 
 
 def _other_split_files(out_dir: str, planned: dict) -> dict[str, bytes]:

@@ -16,6 +16,7 @@ COMMANDS = {
     'synth': ('ferda.datasets.synfer.cli', 'generate the SynFER benchmark'),
     'demo': ('ferda.tools.demo', 'run the demo on SynFER and write runs/demo/results.md'),
     'bench': ('ferda.tools.bench', 'measure training-loop overhead and data loading speed'),
+    'prepare': ('ferda.tools.prepare', 'decode, crop and resize a dataset into a checked cache'),
 }
 
 

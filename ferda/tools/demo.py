@@ -98,7 +98,10 @@ def main(argv=None) -> dict:
     if not all(osp.isdir(osp.join(SYNFER_ROOT, d)) for d in ('lab', 'wild', 'lowres')):
         print(f'[ferda demo] generating SynFER into {SYNFER_ROOT}')
         generate_synfer(SYNFER_ROOT, domains=('lab', 'wild', 'lowres'), seed=0)
-    extra = ['--cfg-options', f'train_cfg.max_epochs={args.epochs}'] if args.epochs else []
+    extra = []
+    if args.epochs:  # the cosine schedule ends with the run
+        extra = ['--cfg-options', f'train_cfg.max_epochs={args.epochs}',
+                 f'param_scheduler.0.T_max={args.epochs}']
     os.makedirs(args.work_dir, exist_ok=True)
     runs = {}
     print('[ferda demo] source-only on lab')

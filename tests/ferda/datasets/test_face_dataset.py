@@ -42,3 +42,8 @@ def test_num_classes_mismatch_fails_before_training(lab_reader):
 def test_unknown_transform_is_named(lab_reader):
     with pytest.raises(KeyError, match='TVNoSuchThing'):
         FaceDataset(reader=dict(lab_reader, split='test'), pipeline=[dict(type='TVNoSuchThing')])
+
+
+def test_empty_pipeline_is_the_identity(lab_reader):
+    ds = FaceDataset(reader=dict(lab_reader, split='test'))
+    assert ds[0]['inputs'].shape == (3, 100, 100)  # SynFER lab images as stored

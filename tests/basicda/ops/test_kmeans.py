@@ -1,0 +1,168 @@
+import faiss
+import numpy as np
+import pytest
+import torch
+from numpy.testing import assert_allclose, assert_array_equal
+from torch.testing import assert_close
+
+from basicda.ops import canonicalize_clusters, faiss_kmeans, kmeans, knn
+
+SPEC_X = np.array([[0, 0], [0, 1], [10, 10], [10, 11]], dtype=np.float32)
+
+
+def blobs(n_per_blob=40, centres=((0, 0, 0), (8, 0, 0), (0, 8, 0)), scale=0.5, seed=0):
+    rng = np.random.default_rng(seed)
+    centres = np.asarray(centres, dtype=np.float32)
+    x = np.concatenate([c + scale * rng.standard_normal((n_per_blob, centres.shape[1]))
+                        for c in centres]).astype(np.float32)
+    order = rng.permutation(len(x))  # interleave the blobs
+    truth = np.repeat(np.arange(len(centres)), n_per_blob)
+    return x[order], truth[order]
+
+
+@pytest.mark.parametrize('backend', ['faiss', 'sklearn'])
+def test_kmeans_spec_example(backend):
+    ids, centroids, inertia = kmeans(SPEC_X, 2, seed=1234, backend=backend, num_threads=1)
+    assert_array_equal(ids, np.array([0, 0, 1, 1]))
+    assert_allclose(inertia, 1.0, rtol=0, atol=1e-6)
+    assert_allclose(centroids, np.array([[0, 0.5], [10, 10.5]]), rtol=0, atol=1e-6)
+    assert ids.dtype == np.int64 and centroids.dtype == np.float32
+
+
+def test_canonicalize_spec_example():
+    assert_close(canonicalize_clusters(torch.tensor([2, 2, 0, 1, 0])),
+                 torch.tensor([0, 0, 1, 2, 1]))
+    assert_array_equal(canonicalize_clusters(np.array([2, 2, 0, 1, 0])), np.array([0, 0, 1, 2, 1]))
+
+
+def test_canonicalize_is_invariant_to_renaming_and_idempotent():
+    rng = np.random.default_rng(0)
+    ids = rng.integers(0, 6, size=50)
+    renamed = rng.permutation(6)[ids] * 10 + 3  # same partition, other names
+    canonical = canonicalize_clusters(ids)
+    assert_array_equal(canonicalize_clusters(renamed), canonical)
+    assert_array_equal(canonicalize_clusters(canonical), canonical)
+    first_seen = [canonical[np.flatnonzero(canonical == c)[0]] for c in range(6)]
+    assert_array_equal(first_seen, np.arange(6))
+
+
+def test_faiss_and_sklearn_give_the_same_canonical_partition():
+    x, truth = blobs()
+    ids_f, cent_f, inertia_f = kmeans(x, 3, seed=0, backend='faiss', num_threads=1)
+    ids_s, cent_s, inertia_s = kmeans(x, 3, seed=0, backend='sklearn')
+    assert_array_equal(ids_f, ids_s)
+    assert_array_equal(ids_f, canonicalize_clusters(truth))
+    assert_allclose(cent_f, cent_s, rtol=0, atol=1e-4)
+    assert_allclose(inertia_f, inertia_s, rtol=1e-5, atol=0)
+
+
+def test_inertia_equals_assignment_cost_and_centroids_are_permuted_with_ids():
+    x, _ = blobs(seed=3)
+    ids, centroids, inertia = kmeans(x, 5, seed=2, n_init=2, num_threads=1)
+    expected = float(((x.astype(np.float64) - centroids[ids]) ** 2).sum())
+    assert_allclose(inertia, expected, rtol=1e-6, atol=0)  # diffs taken in float32
+    # every point sits at its nearest centroid
+    dist = ((x[:, None, :] - centroids[None]) ** 2).sum(-1)
+    assert_array_equal(ids, dist.argmin(1))
+
+
+def test_more_restarts_never_increase_inertia():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((300, 4)).astype(np.float32)  # no clear structure: many optima
+    for seed in range(3):
+        one = kmeans(x, 12, n_init=1, max_iter=50, seed=seed, num_threads=1)[2]
+        ten = kmeans(x, 12, n_init=10, max_iter=50, seed=seed, num_threads=1)[2]
+        assert ten <= one + 1e-6
+
+
+def test_no_subsampling_when_n_exceeds_256_k():
+    x, _ = blobs(n_per_blob=300, centres=((0, 0), (6, 0)), scale=1.0, seed=5)  # N = 600 > 512
+    centroids, ids = faiss_kmeans(x, 2, niter=100, nredo=1, seed=0, num_threads=1)
+    means = np.stack([x[ids == p].mean(0) for p in range(2)])
+    # a Lloyd fixed point on *all* points: each centroid is the mean of its members
+    assert_allclose(centroids, means, rtol=0, atol=1e-4)
+    # control: faiss's default cap of 256 points per centroid trains on a subsample
+    clustering = faiss.Clustering(2, 2)
+    clustering.niter, clustering.seed, clustering.min_points_per_centroid = 100, 0, 1
+    clustering.train(x, faiss.IndexFlatL2(2))
+    sub = faiss.vector_to_array(clustering.centroids).reshape(2, 2)
+    sub = sub[np.argsort(sub[:, 0])]
+    full = means[np.argsort(means[:, 0])]
+    assert np.abs(sub - full).max() > 1e-3
+
+
+def test_deterministic_for_a_seed():
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((400, 6)).astype(np.float32)
+    first = kmeans(x, 15, n_init=3, max_iter=30, seed=7, num_threads=1)
+    second = kmeans(x, 15, n_init=3, max_iter=30, seed=7, num_threads=1)
+    assert_array_equal(first[0], second[0])
+    assert_array_equal(first[1], second[1])
+    assert first[2] == second[2]
+    c1, a1 = faiss_kmeans(x, 15, niter=30, nredo=3, seed=7, num_threads=1)
+    c2, a2 = faiss_kmeans(x, 15, niter=30, nredo=3, seed=7, num_threads=1)
+    assert_array_equal(c1, c2)
+    assert_array_equal(a1, a2)
+
+
+def test_thread_count_is_restored():
+    before = faiss.omp_get_max_threads()
+    faiss_kmeans(SPEC_X, 2, nredo=1, num_threads=1)
+    assert faiss.omp_get_max_threads() == before
+
+
+def test_tensor_in_tensor_out_and_spherical():
+    x, _ = blobs(seed=4)
+    ids, centroids, inertia = kmeans(torch.from_numpy(x), 3, seed=0, num_threads=1)
+    assert isinstance(ids, torch.Tensor) and ids.dtype == torch.long
+    assert isinstance(centroids, torch.Tensor) and centroids.shape == (3, 3)
+    unit = x / np.linalg.norm(x, axis=1, keepdims=True)
+    spherical, _ = faiss_kmeans(unit, 3, niter=20, nredo=1, seed=0, spherical=True, num_threads=1)
+    assert_allclose(np.linalg.norm(spherical, axis=1), np.ones(3), rtol=0, atol=1e-5)
+
+
+def test_bad_arguments_raise():
+    with pytest.raises(ValueError, match=r'k = 5'):
+        kmeans(SPEC_X, 5)
+    with pytest.raises(ValueError, match=r'k = 5'):
+        faiss_kmeans(SPEC_X, 5)
+    with pytest.raises(ValueError, match='got 0'):
+        faiss_kmeans(SPEC_X, 0)
+    with pytest.raises(ValueError, match="'torch'"):
+        kmeans(SPEC_X, 2, backend='torch')
+    with pytest.raises(ValueError, match=r'\(4,\)'):
+        kmeans(SPEC_X[:, 0], 2)
+    with pytest.raises(ValueError, match='NaN'):
+        kmeans(np.full((3, 2), np.nan, dtype=np.float32), 2)
+
+
+def test_knn_matches_brute_force():
+    rng = np.random.default_rng(0)
+    bank = rng.standard_normal((50, 5)).astype(np.float32)
+    query = rng.standard_normal((7, 5)).astype(np.float32)
+    scores, idx = knn(query, bank, k=4, metric='cosine', num_threads=1)
+    cos = (query / np.linalg.norm(query, axis=1, keepdims=True)) @ \
+        (bank / np.linalg.norm(bank, axis=1, keepdims=True)).T
+    assert_array_equal(idx, np.argsort(-cos, axis=1)[:, :4])
+    assert_allclose(scores, np.take_along_axis(cos, idx, 1), rtol=0, atol=1e-5)
+    d2, idx2 = knn(query, bank, k=4, metric='l2', num_threads=1)
+    sq = ((query[:, None] - bank[None]) ** 2).sum(-1)
+    assert_array_equal(idx2, np.argsort(sq, axis=1)[:, :4])
+    assert_allclose(d2, np.take_along_axis(sq, idx2, 1), rtol=1e-4, atol=1e-4)
+    ip, idx3 = knn(query, bank, k=1, metric='ip', num_threads=1)
+    assert_array_equal(idx3[:, 0], (query @ bank.T).argmax(1))
+
+
+def test_knn_docstring_example_self_match_and_tensors():
+    bank = torch.tensor([[1., 0.], [0., 1.], [1., 1.]])
+    scores, idx = knn(torch.tensor([[2., 0.1]]), bank, k=2)
+    assert_close(idx, torch.tensor([[0, 2]]))
+    assert_close(scores, torch.tensor([[0.998752, 0.741536]]), rtol=0, atol=1e-5)
+    _, self_idx = knn(bank, bank, k=1)
+    assert_close(self_idx[:, 0], torch.arange(3))
+    with pytest.raises(ValueError, match='k = 4'):
+        knn(bank, bank, k=4)
+    with pytest.raises(ValueError, match="'dot'"):
+        knn(bank, bank, k=1, metric='dot')
+    with pytest.raises(ValueError, match='dimension'):
+        knn(bank, torch.zeros(3, 3), k=1)
