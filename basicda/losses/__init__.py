@@ -2,3 +2,8 @@
 from .label_smoothing import LabelSmoothingCrossEntropy, label_smoothing_ce
 
 __all__ = ['label_smoothing_ce', 'LabelSmoothingCrossEntropy']
+from .mixup import mixup, mixup_lambda_generator, mixup_loss, sample_mixup, soft_target_kl
+from .swav import sinkhorn, sinkhorn_knopp, swav_loss
+
+__all__ += ['mixup', 'mixup_lambda_generator', 'mixup_loss', 'sample_mixup', 'soft_target_kl',
+            'sinkhorn', 'sinkhorn_knopp', 'swav_loss']
