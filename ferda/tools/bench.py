@@ -4,7 +4,8 @@
    default hooks, logging, checkpointing at the end) against a bare PyTorch loop
    on the same model, the same in-memory batches and the same optimiser.
 2. Data loading: images/s of the SynFER training pipeline (decode + crop +
-   augmentation + collate), from disk and from the in-memory image cache.
+   augmentation + collate), decoding the files, from the in-memory image cache,
+   and from a ``ferda prepare`` cache.
 """
 import argparse
 import copy
@@ -97,22 +98,46 @@ def bench_overhead(cfg, iters: int, batch_size: int, img_size: int, warmup: int 
                 ratio=framework / bare)
 
 
-def bench_loading(cfg, batches: int) -> dict:
+def _loader_speed(loader_cfg, batches: int) -> float:
+    """Images/s of a dataloader built from ``loader_cfg`` (worker start-up excluded)."""
     from mmengine.runner import Runner
 
+    stream = _cycle(Runner.build_dataloader(loader_cfg, seed=0))
+    next(stream)
+    start, seen = time.perf_counter(), 0
+    for _ in range(batches):
+        seen += next(stream)['inputs'].shape[0]
+    return seen / (time.perf_counter() - start)
+
+
+def bench_loading(cfg, batches: int) -> dict:
+    """Images/s of the training loader: decoding the dataset's files each time
+    (``disk``), decoded once into memory (``memory``), and from a ``ferda
+    prepare`` cache (``prepared``, uint8 shards, same pipeline)."""
+    from ferda.datasets.prepare import prepare_cache
+
     out = {}
-    for cache in (False, True):
+    for name, cache in (('disk', False), ('memory', True)):
         loader_cfg = copy.deepcopy(cfg.train_dataloader)
         loader_cfg.dataset.cache_images = cache
-        loader = Runner.build_dataloader(loader_cfg, seed=0)
-        stream = _cycle(loader)
-        next(stream)  # worker start-up is not throughput
-        start, seen = time.perf_counter(), 0
-        for _ in range(batches):
-            batch = next(stream)
-            seen += batch['inputs'].shape[0]
-        out['cached' if cache else 'disk'] = seen / (time.perf_counter() - start)
+        out[name] = _loader_speed(loader_cfg, batches)
+    dataset = cfg.train_dataloader.dataset
+    with tempfile.TemporaryDirectory() as tmp:
+        # cache at the size of the stored faces, so the pipeline does the same work
+        first = _first_face_size(dataset)
+        prepare_cache(dict(dataset.reader, split='all'), tmp, size=first, crop=dataset.crop,
+                      enlarge=dataset.get('enlarge', 0.0), progress=False)
+        loader_cfg = copy.deepcopy(cfg.train_dataloader)
+        loader_cfg.dataset = dict(type='CachedFaceDataset', cache_dir=tmp,
+                                  split=dataset.reader.split, pipeline=dataset.pipeline)
+        out['prepared'] = _loader_speed(loader_cfg, batches)
     return out
+
+
+def _first_face_size(dataset_cfg) -> int:
+    from ferda.registry import DATASETS
+    face = DATASETS.build(dict(dataset_cfg, pipeline=[], max_samples=1))[0]['inputs']
+    return int(max(face.shape[1:]))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -151,5 +176,6 @@ def main(argv=None) -> dict:
             result['loading'] = bench_loading(cfg, args.loading_batches)
             l_ = result['loading']
             print(f'data loading (train pipeline, {cfg.train_dataloader.num_workers} workers): '
-                  f'from disk {l_["disk"]:.1f} img/s, cached {l_["cached"]:.1f} img/s')
+                  f'decoding files {l_["disk"]:.1f} img/s, decoded in memory '
+                  f'{l_["memory"]:.1f} img/s, prepared cache {l_["prepared"]:.1f} img/s')
     return result
