@@ -144,7 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='ferda bench', description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--config', default=repo_path(
-        'configs', 'demo', 'source-only_resnet18_1xb64-recipeA-15e_synfer-lab-to-wild-lowres.py'))
+        'configs', 'source_only',
+        'source-only_resnet18_1xb64-scratch-30e_synfer-lab-to-wild-lowres.py'))
     p.add_argument('--iters', type=int, default=30, help='timed training iterations')
     p.add_argument('--batch-size', type=int, default=64)
     p.add_argument('--img-size', type=int, default=64)

@@ -1,7 +1,7 @@
 """``ferda demo``: the project's main job on a fresh machine.
 
 1. Generate SynFER into ``data/synfer`` if it is missing (``ferda synth``).
-2. Train source-only (recipe A) on ``lab``; select the checkpoint on ``lab`` val
+2. Train source-only (ResNet-18 from scratch, 30 epochs) on ``lab``; select the checkpoint on ``lab`` val
    (label-free); evaluate on ``lab``, ``wild`` and ``lowres`` test.
 3. AdaBN, the simplest source-free baseline: the source checkpoint with its
    BatchNorm statistics re-estimated on each target's unlabelled train images.
@@ -16,10 +16,10 @@ import os.path as osp
 
 from . import repo_path
 
-DEMO_CONFIG = repo_path('configs', 'demo',
-                        'source-only_resnet18_1xb64-recipeA-15e_synfer-lab-to-wild-lowres.py')
+DEMO_CONFIG = repo_path('configs', 'source_only',
+                        'source-only_resnet18_1xb64-scratch-30e_synfer-lab-to-wild-lowres.py')
 UPPER_CONFIG = repo_path('configs', 'demo',
-                         'target-trained_resnet18_1xb64-recipeA-15e_synfer-wild.py')
+                         'target-trained_resnet18_1xb64-scratch-30e_synfer-wild.py')
 SYNFER_ROOT = 'data/synfer'  # the data_root of the demo configs
 TARGETS = ('lab_test', 'wild_test', 'lowres_test')
 
@@ -85,23 +85,29 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='ferda demo', description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--work-dir', default='runs/demo')
-    p.add_argument('--epochs', type=int, help='override the number of training epochs')
+    p.add_argument('--epochs', type=int, help='override the number of training epochs (>= 2)')
     p.add_argument('--no-upper-bound', action='store_true',
                    help='skip the target-trained upper bound run')
     return p
 
 
 def main(argv=None) -> dict:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.epochs is not None and args.epochs < 2:
+        parser.error(f'--epochs must be >= 2 (1 warm-up epoch + cosine), got {args.epochs}')
     from ferda.datasets.synfer import generate_synfer
 
     if not all(osp.isdir(osp.join(SYNFER_ROOT, d)) for d in ('lab', 'wild', 'lowres')):
         print(f'[ferda demo] generating SynFER into {SYNFER_ROOT}')
         generate_synfer(SYNFER_ROOT, domains=('lab', 'wild', 'lowres'), seed=0)
     extra = []
-    if args.epochs:  # the cosine schedule ends with the run
+    if args.epochs:  # warm-up (at most 3 epochs), then a cosine schedule ending with the run
+        warmup = min(3, args.epochs - 1)
         extra = ['--cfg-options', f'train_cfg.max_epochs={args.epochs}',
-                 f'param_scheduler.0.T_max={args.epochs}']
+                 f'param_scheduler.0.end={warmup}', f'param_scheduler.1.begin={warmup}',
+                 f'param_scheduler.1.end={args.epochs}',
+                 f'param_scheduler.1.T_max={args.epochs - warmup}']
     os.makedirs(args.work_dir, exist_ok=True)
     runs = {}
     print('[ferda demo] source-only on lab')

@@ -1,7 +1,8 @@
-# The demo recipe shrunk for tests: timm's 'test_resnet', 32 px, 2 epochs. Reads
+# The demo config shrunk for tests: timm's 'test_resnet', 32 px, 2 epochs. Reads
 # data/synfer relative to the working directory (the tests chdir into a temp dir
 # holding a tiny SynFER).
-_base_ = ['../../configs/demo/source-only_resnet18_1xb64-recipeA-15e_synfer-lab-to-wild-lowres.py']
+_base_ = ['../../configs/source_only/'
+          'source-only_resnet18_1xb64-scratch-30e_synfer-lab-to-wild-lowres.py']
 model = dict(backbone=dict(name='test_resnet'))
 train_cfg = dict(max_epochs=2)
 train_dataloader = dict(batch_size=16, num_workers=1, dataset=dict(pipeline=[

@@ -1,11 +1,11 @@
 from .arch_meta import ArchMetaHook
 from .confusion_matrix import ConfusionMatrixHook, render_confusion
-from .oracle_tracker import OracleTracker, update_oracle
+from .oracle_tracker import OracleTracker, merge_oracle, update_oracle
 from .results_writer import ResultsWriterHook, group_metrics
 from .rng_state import RngStateHook, capture_rng_state, restore_rng_state
 
 __all__ = [
-    'ArchMetaHook', 'ConfusionMatrixHook', 'render_confusion', 'OracleTracker',
+    'ArchMetaHook', 'ConfusionMatrixHook', 'render_confusion', 'OracleTracker', 'merge_oracle',
     'update_oracle', 'ResultsWriterHook', 'group_metrics', 'RngStateHook', 'capture_rng_state',
     'restore_rng_state'
 ]

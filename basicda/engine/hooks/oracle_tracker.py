@@ -32,6 +32,17 @@ def update_oracle(best: Dict[str, dict], metrics: Dict[str, float], prefixes: Se
     return new
 
 
+def merge_oracle(a: Dict[str, dict], b: Dict[str, dict], metric: str) -> Dict[str, dict]:
+    """Per dataset, the better of two oracle records (higher ``metric``; on a tie
+    the earlier step). Pure; used when a checkpoint's record meets the current one."""
+    merged = {k: dict(v) for k, v in a.items()}
+    for p, entry in b.items():
+        cur = merged.get(p)
+        if cur is None or (entry[metric], -entry['step']) > (cur[metric], -cur['step']):
+            merged[p] = dict(entry)
+    return merged
+
+
 @HOOKS.register_module()
 class OracleTracker(Hook):
     """Record the best target-test metric over evaluation points (reporting only).
@@ -64,5 +75,7 @@ class OracleTracker(Hook):
         checkpoint['oracle_tracker'] = self.best
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        self.best = checkpoint.get('oracle_tracker', {})
+        # On resume the record comes back; when an older checkpoint is loaded for the
+        # final test, the record already holds every point and must not go back.
+        self.best = merge_oracle(self.best, checkpoint.get('oracle_tracker', {}), self.metric)
         runner.message_hub.update_info('oracle_best', self.best)

@@ -51,3 +51,28 @@ def test_arch_meta_hook_refuses_a_checkpoint_of_another_stem():
     other = {'meta': {'arch': dict(backbone='resnet18', stem='default', out_dim=512)}}
     with pytest.raises(ValueError, match='stem'):
         hook.after_load_checkpoint(runner, other)
+
+
+def test_merge_oracle_keeps_the_better_record():
+    from basicda.engine.hooks import merge_oracle
+    now = {'wild_test': {'accuracy': 0.57, 'step': 900}}
+    old = {'wild_test': {'accuracy': 0.56, 'step': 660}, 'lowres_test': {'accuracy': 0.5,
+                                                                         'step': 30}}
+    merged = merge_oracle(now, old, 'accuracy')
+    assert merged == {'wild_test': {'accuracy': 0.57, 'step': 900},
+                      'lowres_test': {'accuracy': 0.5, 'step': 30}}
+    # on a tie the earlier point wins
+    tie = merge_oracle({'w': {'accuracy': 0.5, 'step': 90}}, {'w': {'accuracy': 0.5, 'step': 30}},
+                       'accuracy')
+    assert tie['w']['step'] == 30
+
+
+def test_oracle_tracker_is_not_rolled_back_by_loading_an_older_checkpoint():
+    from basicda.engine.hooks import OracleTracker
+    from mmengine.logging import MessageHub
+    runner = SimpleNamespace(iter=900, message_hub=MessageHub.get_instance('oracle_hub'))
+    hook = OracleTracker(target_prefixes=['wild_test'])
+    hook.after_val_epoch(runner, {'wild_test/accuracy': 0.57})
+    hook.after_load_checkpoint(runner, {'oracle_tracker': {'wild_test': {'accuracy': 0.56,
+                                                                         'step': 660}}})
+    assert hook.best['wild_test'] == {'accuracy': 0.57, 'step': 900}
