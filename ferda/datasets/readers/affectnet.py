@@ -26,7 +26,7 @@ from mmengine.logging import print_log
 from ..labels import AFFECTNET_SKIPPED_CODES, CANONICAL_7, CANONICAL_8, TO_CANONICAL_AFFECTNET
 from ..records import DatasetFormatError, SampleRecord
 from ..splits import stratified_holdout
-from .base import BaseReader, read_text_lines
+from .base import BaseReader, read_csv_lines, read_text_lines
 from .common import check_box, count_skip, parse_int, parse_number
 
 HEADER = ('subDirectory_filePath', 'face_x', 'face_y', 'face_width', 'face_height',
@@ -144,13 +144,7 @@ class AffectNetReader(BaseReader):
     def _read_csv(path: str, seen: dict) -> dict:
         """``{sample_id: row dict}`` in file order, every row checked; ``seen`` maps ids to
         ``'path:line'`` across both files."""
-        lines = read_text_lines(path)
-        header = next(lines, None)
-        found = None if header is None else tuple(f.strip() for f in header[1].split(','))
-        if found != HEADER:
-            raise DatasetFormatError.at(path, 1 if header is None else header[0],
-                                        f"the header {','.join(HEADER)}",
-                                        repr(header[1] if header else ''))
+        lines = read_csv_lines(path, HEADER)
         allowed = sorted(TO_CANONICAL_AFFECTNET) + sorted(AFFECTNET_SKIPPED_CODES)
         rows = {}
         for lineno, line in lines:

@@ -42,6 +42,22 @@ def read_text_lines(path: str) -> Iterator[tuple[int, str]]:
             yield lineno, line
 
 
+def read_csv_lines(path: str, header: tuple) -> Iterator[tuple[int, str]]:
+    """The data lines of a comma-separated file whose first line must be ``header``.
+
+    Raises:
+        DatasetFormatError: ``path:1: expected the header a,b,c, found '...'``.
+    """
+    lines = read_text_lines(path)
+    first = next(lines, None)
+    found = None if first is None else tuple(f.strip() for f in first[1].split(','))
+    if found != tuple(header):
+        raise DatasetFormatError.at(path, 1 if first is None else first[0],
+                                    f"the header {','.join(header)}",
+                                    repr(first[1] if first else ''))
+    return lines
+
+
 class BaseReader:
     """Base of the dataset readers.
 

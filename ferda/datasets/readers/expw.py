@@ -18,7 +18,7 @@ from typing import Optional
 
 from ..labels import TO_CANONICAL_EXPW
 from ..records import DatasetFormatError, SampleRecord
-from .base import BaseReader, read_text_lines
+from .base import BaseReader, read_csv_lines, read_text_lines
 
 LABEL_FILE = osp.join('label', 'label.lst')
 SPLIT_HEADER = ('image_name', 'face_id', 'split')
@@ -112,13 +112,7 @@ class ExpwReader(BaseReader):
     def _read_split_file(self, faces: dict, label_path: str) -> dict:
         """``{sample_id: split}`` from the split csv, checked against ``faces``."""
         path = self.split_file
-        lines = read_text_lines(path)
-        header = next(lines, None)
-        found = None if header is None else tuple(f.strip() for f in header[1].split(','))
-        if found != SPLIT_HEADER:
-            raise DatasetFormatError.at(path, 1 if header is None else header[0],
-                                        f"the header {','.join(SPLIT_HEADER)}",
-                                        repr(header[1] if header else ''))
+        lines = read_csv_lines(path, SPLIT_HEADER)
         membership, first_line = {}, {}
         for lineno, line in lines:
             fields = [f.strip() for f in line.split(',')]

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..labels import TO_CANONICAL_FER2013
 from ..records import DatasetFormatError, SampleRecord
-from .base import BaseReader, read_text_lines
+from .base import BaseReader, read_csv_lines
 
 HEADER = ('emotion', 'pixels', 'Usage')
 IMAGE_SIZE = 48
@@ -56,13 +56,7 @@ class Fer2013CsvReader(BaseReader):
 
     def _read(self) -> list[SampleRecord]:
         path = osp.join(self.data_root, self.csv_name)
-        lines = read_text_lines(path)
-        header = next(lines, None)
-        found = None if header is None else tuple(f.strip() for f in header[1].split(','))
-        if found != HEADER:
-            raise DatasetFormatError.at(path, 1 if header is None else header[0],
-                                        f"the header {','.join(HEADER)}",
-                                        repr(header[1] if header else ''))
+        lines = read_csv_lines(path, HEADER)
         allowed = sorted(TO_CANONICAL_FER2013)
         num_pixels = IMAGE_SIZE * IMAGE_SIZE
         records = []

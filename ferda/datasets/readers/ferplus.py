@@ -13,7 +13,7 @@ import numpy as np
 
 from ..labels import CANONICAL_8, FERPLUS_NON_EMOTION_COLUMNS, NATIVE_FERPLUS, TO_CANONICAL_FERPLUS
 from ..records import DatasetFormatError, SampleRecord
-from .base import BaseReader, read_text_lines
+from .base import BaseReader, read_csv_lines
 from .common import count_skip, parse_int
 
 VOTE_COLUMNS = tuple(column for column, _ in NATIVE_FERPLUS) + FERPLUS_NON_EMOTION_COLUMNS
@@ -56,13 +56,7 @@ class FerPlusReader(BaseReader):
 
     def _read(self) -> list[SampleRecord]:
         path = osp.join(self.data_root, self.csv_name)
-        lines = read_text_lines(path)
-        header = next(lines, None)
-        found = () if header is None else tuple(f.strip() for f in header[1].split(','))
-        if found != HEADER:
-            raise DatasetFormatError.at(path, 1 if header is None else header[0],
-                                        f"the header {','.join(HEADER)}",
-                                        f"{','.join(found)!r}")
+        lines = read_csv_lines(path, HEADER)
         # canonical id of each emotion vote column, in file order
         canonical = np.array([TO_CANONICAL_FERPLUS[c] for c, _ in NATIVE_FERPLUS])
         records = []
