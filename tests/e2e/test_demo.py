@@ -3,7 +3,7 @@ import sys
 
 
 def test_demo_writes_table_and_chart(synfer_workdir):
-    proc = run([sys.executable, '-m', 'ferda.tools.cli', 'demo', '--epochs', '2',
+    proc = run([sys.executable, '-m', 'ferda.tools.cli', 'demo', '--epochs', '2', '--upper-bound',
                 '--work-dir', 'runs/demo_test'], cwd=synfer_workdir)
     table = (synfer_workdir / 'runs' / 'demo_test' / 'results.md').read_text()
     for row in ('| source-only |', '| AdaBN (source-free) |', '| target-trained (upper bound) |'):
