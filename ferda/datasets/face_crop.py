@@ -77,9 +77,9 @@ def clip_box(box: Sequence[float], enlarge: float, width: int,
              height: int) -> tuple[tuple[int, int, int, int], bool]:
     """The integer crop window of ``box`` = (x1, y1, x2, y2), enlarged and clipped.
 
-    The arithmetic is :func:`ferda.datasets.face_dataset.crop_box`'s: each side moves out by
-    ``enlarge`` times the box width/height, is rounded, then clipped to the image, so a cache
-    holds the pixels ``FaceDataset(crop='box')`` would crop.
+    Each side moves out by ``enlarge`` times the box width/height, is rounded, then clipped
+    to the image. :func:`ferda.datasets.face_dataset.crop_box` uses this window too, so a
+    cache holds the pixels ``FaceDataset(crop='box')`` would crop.
 
     Returns:
         ``((x1, y1, x2, y2), outside)``, where ``outside`` says whether the annotated box

@@ -9,6 +9,8 @@ from torch.utils.data import Dataset
 from basicda.datasets import build_pipeline, to_chw_uint8
 from ferda.registry import DATASETS
 
+from .face_crop import clip_box
+
 CROP_MODES = ('box', 'none')
 
 
@@ -16,16 +18,11 @@ def crop_box(image: np.ndarray, box: Sequence[float], enlarge: float = 0.0) -> n
     """Crop ``box`` = (x1, y1, x2, y2) from an (H, W[, 3]) image.
 
     Each side is pushed out by ``enlarge`` times the box width/height, then the
-    box is clipped to the image. Raises ``ValueError`` when less than 2 pixels
-    remain in either direction.
+    box is clipped to the image (:func:`ferda.datasets.face_crop.clip_box`, the
+    same window ``ferda prepare`` caches). Raises ``ValueError`` when less than
+    2 pixels remain in either direction.
     """
-    h, w = image.shape[:2]
-    x1, y1, x2, y2 = (float(v) for v in box)
-    dx, dy = (x2 - x1) * enlarge, (y2 - y1) * enlarge
-    x1, y1 = max(0, int(round(x1 - dx))), max(0, int(round(y1 - dy)))
-    x2, y2 = min(w, int(round(x2 + dx))), min(h, int(round(y2 + dy)))
-    if x2 - x1 < 2 or y2 - y1 < 2:
-        raise ValueError(f'box {tuple(box)} leaves {x2 - x1}x{y2 - y1} px inside a {w}x{h} image')
+    (x1, y1, x2, y2), _ = clip_box(box, enlarge, image.shape[1], image.shape[0])
     return image[y1:y2, x1:x2]
 
 
