@@ -12,3 +12,13 @@ def test_bench_reports_the_overhead_ratio_and_loading_speed(synfer_workdir, monk
     assert set(result['loading']) == {'disk', 'memory', 'prepared'}
     assert all(v > 0 for v in result['loading'].values())
     assert 'ratio framework/bare' in capsys.readouterr().out
+
+
+def test_bench_clustering_figure(synfer_workdir, monkeypatch, capsys):
+    monkeypatch.chdir(synfer_workdir)
+    result = bench.main(['--config', TINY_CONFIG, '--iters', '1', '--batch-size', '2',
+                         '--img-size', '32', '--loading-batches', '0', '--clustering',
+                         '--cluster-size', '300', '8', '5'])
+    c = result['clustering']
+    assert c['faiss_seconds'] > 0 and c['sklearn_seconds'] > 0
+    assert 'ratio sklearn/faiss' in capsys.readouterr().out
