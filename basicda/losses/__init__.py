@@ -7,3 +7,9 @@ from .swav import sinkhorn, sinkhorn_knopp, swav_loss
 
 __all__ += ['mixup', 'mixup_lambda_generator', 'mixup_loss', 'sample_mixup', 'soft_target_kl',
             'sinkhorn', 'sinkhorn_knopp', 'swav_loss']
+from .aad import aad_dispersion_weight, aad_loss
+from .relation import (relation_infonce, relation_matrix, relation_pseudo_label_loss,
+                       relation_similarity)
+
+__all__ += ['aad_dispersion_weight', 'aad_loss', 'relation_matrix', 'relation_similarity',
+            'relation_pseudo_label_loss', 'relation_infonce']
