@@ -5,12 +5,14 @@ data_root = 'data/synfer'
 img_size = 64
 num_classes = 7
 
-# Recipe A augmentation, at SynFER's CPU-sized resolution.
+# The augmentation SynFER was calibrated with (synfer.md): milder than recipe A's
+# (affine +-35 deg, hue +-0.5), with which ResNet-18 from random init stays at chance
+# for 7-13 epochs on SynFER (measured).
 train_pipeline = [
     dict(type='TVRandomHorizontalFlip', p=0.5),
-    dict(type='TVRandomAffine', degrees=35, translate=(0.15, 0.15)),
-    dict(type='TVColorJitter', brightness=(0.5, 1.5), contrast=(0.5, 1.5),
-         saturation=(0.5, 1.5), hue=(-0.5, 0.5)),
+    dict(type='TVRandomAffine', degrees=15, translate=(0.1, 0.1), scale=(0.9, 1.1)),
+    dict(type='TVColorJitter', brightness=(0.6, 1.4), contrast=(0.6, 1.4),
+         saturation=(0.6, 1.4)),
     dict(type='TVResize', size=(img_size, img_size), antialias=True),
 ]
 test_pipeline = [dict(type='TVResize', size=(img_size, img_size), antialias=True)]
