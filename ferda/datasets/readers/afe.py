@@ -24,7 +24,7 @@ import numpy as np
 
 from ..labels import TO_CANONICAL_AFE_CDFER, TO_CANONICAL_AFE_CLUP
 from ..records import DatasetFormatError, SampleRecord
-from .base import BaseReader, read_text_lines
+from .base import BaseReader, read_holdout_names, read_text_lines
 from .common import check_box, count_skip, parse_int, parse_number, read_numbers_file
 
 RELEASES = ('clup', 'cdfer')
@@ -139,14 +139,5 @@ class AfeReader(BaseReader):
         return rows
 
     def _read_val_names(self, rows: dict, train_path: str) -> set:
-        path = self.val_split_file
-        names = {}
-        for lineno, line in read_text_lines(path):
-            if line not in rows:
-                raise DatasetFormatError.at(path, lineno, f'a path listed in {train_path}',
-                                            repr(line))
-            if line in names:
-                raise DatasetFormatError.at(path, lineno, 'each path once',
-                                            f'{line!r} again (first at line {names[line]})')
-            names[line] = lineno
-        return set(names)
+        return read_holdout_names(self.val_split_file, rows, f'a path listed in {train_path}',
+                                  'path', single_field=False)

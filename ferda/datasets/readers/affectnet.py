@@ -26,7 +26,7 @@ from mmengine.logging import print_log
 from ..labels import AFFECTNET_SKIPPED_CODES, CANONICAL_7, CANONICAL_8, TO_CANONICAL_AFFECTNET
 from ..records import DatasetFormatError, SampleRecord
 from ..splits import stratified_holdout
-from .base import BaseReader, read_csv_lines, read_text_lines
+from .base import BaseReader, read_holdout_names, read_csv_lines
 from .common import check_box, count_skip, parse_int, parse_number
 
 HEADER = ('subDirectory_filePath', 'face_x', 'face_y', 'face_width', 'face_height',
@@ -179,14 +179,6 @@ class AffectNetReader(BaseReader):
         return rows
 
     def _read_val_names(self, rows: dict, train_path: str) -> set:
-        path = self.val_split_file
-        names = {}
-        for lineno, line in read_text_lines(path):
-            if line not in rows:
-                raise DatasetFormatError.at(path, lineno, f'a subDirectory_filePath of '
-                                            f'{train_path}', repr(line))
-            if line in names:
-                raise DatasetFormatError.at(path, lineno, 'each name once',
-                                            f'{line!r} again (first at line {names[line]})')
-            names[line] = lineno
-        return set(names)
+        return read_holdout_names(self.val_split_file, rows,
+                                  f'a subDirectory_filePath of {train_path}', 'name',
+                                  single_field=False)

@@ -58,6 +58,34 @@ def read_csv_lines(path: str, header: tuple) -> Iterator[tuple[int, str]]:
     return lines
 
 
+def read_holdout_names(path: str, allowed, expected: str, what: str = 'name',
+                       single_field: bool = True) -> set:
+    """The names of a carve-out file (one per line, e.g. a source-validation split).
+
+    Args:
+        path: the file.
+        allowed: container of the names the file may list (the train split's ids).
+        expected: what a valid line is, for the error (``'a train image name of X'``).
+        what: what one entry is called in the duplicate error (``'image'``, ``'path'``).
+        single_field: reject lines with whitespace inside (names that cannot hold spaces).
+
+    Raises:
+        DatasetFormatError: a line with more than one field, a name outside ``allowed``,
+            or a name listed twice (citing both lines).
+    """
+    first_line: dict = {}
+    for lineno, line in read_text_lines(path):
+        if single_field and len(line.split()) != 1:
+            raise DatasetFormatError.at(path, lineno, f'one {what} per line', repr(line))
+        if line not in allowed:
+            raise DatasetFormatError.at(path, lineno, expected, repr(line))
+        if line in first_line:
+            raise DatasetFormatError.at(path, lineno, f'each {what} once',
+                                        f'{line!r} again (first at line {first_line[line]})')
+        first_line[line] = lineno
+    return set(first_line)
+
+
 class BaseReader:
     """Base of the dataset readers.
 

@@ -17,7 +17,7 @@ from typing import Optional
 
 from ..labels import TO_CANONICAL_RAFDB
 from ..records import DatasetFormatError, SampleRecord
-from .base import BaseReader, read_text_lines
+from .base import BaseReader, read_holdout_names, read_text_lines
 
 LABEL_FILE = osp.join('basic', 'EmoLabel', 'list_patition_label.txt')
 VARIANTS = ('aligned', 'original')
@@ -115,19 +115,9 @@ class RafDbReader(BaseReader):
         return rows
 
     def _read_val_names(self, rows: dict) -> set:
-        path = self.val_split_file
-        names = {}
-        for lineno, line in read_text_lines(path):
-            if len(line.split()) != 1:
-                raise DatasetFormatError.at(path, lineno, 'one image name per line', repr(line))
-            if not line.startswith('train_') or line not in rows:
-                raise DatasetFormatError.at(path, lineno, f'a train image name of {LABEL_FILE}',
-                                            repr(line))
-            if line in names:
-                raise DatasetFormatError.at(path, lineno, 'each image once',
-                                            f'{line!r} again (first at line {names[line]})')
-            names[line] = lineno
-        return set(names)
+        train = {name for name in rows if name.startswith('train_')}
+        return read_holdout_names(self.val_split_file, train,
+                                  f'a train image name of {LABEL_FILE}', 'image name')
 
     @staticmethod
     def _read_box(path: str) -> tuple:
