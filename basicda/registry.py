@@ -25,7 +25,10 @@ from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
 from mmengine.registry import Registry
 
 # Every module that registers something; importing one imports none of ferda.
-_LOCATIONS = ['basicda.engine', 'basicda.models', 'basicda.evaluation', 'basicda.datasets']
+_LOCATIONS = [
+    'basicda.engine', 'basicda.models', 'basicda.evaluation', 'basicda.datasets', 'basicda.banks',
+    'basicda.ssl'
+]
 
 # Runners (we use mmengine's Runner; the registry exists so configs can name ours).
 RUNNERS = Registry('runner', parent=MMENGINE_RUNNERS, locations=_LOCATIONS)

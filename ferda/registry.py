@@ -7,8 +7,8 @@ from basicda import registry as bd
 # A child registry only imports its own locations, so each lists basicda's modules too:
 # building any type by name from the 'ferda' scope then finds every class of both packages.
 _LOCATIONS = [
-    'basicda.engine', 'basicda.models', 'basicda.evaluation', 'basicda.datasets',
-    'ferda.datasets', 'ferda.models'
+    'basicda.engine', 'basicda.models', 'basicda.evaluation', 'basicda.datasets', 'basicda.banks',
+    'basicda.ssl', 'ferda.datasets', 'ferda.models', 'ferda.methods'
 ]
 
 RUNNERS = Registry('runner', parent=bd.RUNNERS, locations=_LOCATIONS)

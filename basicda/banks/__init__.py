@@ -1,0 +1,1 @@
+"""Feature/score banks and ring queues, correct for any world size."""

@@ -1,0 +1,1 @@
+"""CluP: SwAV target pre-training + cluster-level pseudo-labels + mixup (specs/clup.md)."""

@@ -1,0 +1,1 @@
+"""EERCL: AaD neighbourhood consistency + class-relationship contrast (specs/eercl.md)."""
