@@ -1,0 +1,142 @@
+"""Collectives that are correct for any world size (one process included).
+
+Every function is the identity with one process or without an initialised
+process group, so method code calls them unconditionally. Tensors may have a
+different number of rows on every rank (sharded loaders without padding give
+uneven shards on purpose: no duplicated sample is ever counted twice).
+"""
+from typing import Any, Dict, List, Tuple
+
+import torch
+import torch.distributed as dist
+from torch import Tensor
+
+__all__ = [
+    'world_info', 'all_gather_cat', 'gather_with_local_grad', 'broadcast_tensor',
+    'broadcast_object', 'gather_by_index'
+]
+
+
+def world_info() -> Tuple[int, int]:
+    """``(rank, world_size)``; ``(0, 1)`` without an initialised process group."""
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def _row_counts(x: Tensor, world_size: int) -> List[int]:
+    n = torch.tensor([x.shape[0]], dtype=torch.long, device=x.device)
+    counts = [torch.zeros_like(n) for _ in range(world_size)]
+    dist.all_gather(counts, n)
+    return [int(c.item()) for c in counts]
+
+
+def all_gather_cat(x: Tensor) -> Tensor:
+    """Concatenate ``x`` (n_r, ...) of every rank along dim 0, in rank order.
+
+    The row counts n_r may differ between ranks (rows are padded for the
+    collective and the padding removed). The result carries no gradient; see
+    :func:`gather_with_local_grad`.
+
+    Returns:
+        Tensor: (sum_r n_r, ...) on every rank.
+    """
+    rank, world_size = world_info()
+    if world_size == 1:
+        return x.detach()
+    x = x.detach().contiguous()
+    counts = _row_counts(x, world_size)
+    longest = max(counts)
+    padded = x
+    if x.shape[0] < longest:
+        pad = x.new_zeros((longest - x.shape[0],) + tuple(x.shape[1:]))
+        padded = torch.cat([x, pad])
+    parts = [torch.empty_like(padded) for _ in range(world_size)]
+    dist.all_gather(parts, padded)
+    return torch.cat([part[:count] for part, count in zip(parts, counts)])
+
+
+def gather_with_local_grad(x: Tensor) -> Tensor:
+    """:func:`all_gather_cat` with this rank's rows replaced by the live ``x``.
+
+    Gradients flow into the local rows only; remote rows are constants (each
+    rank back-propagates its own slice, DDP averages the parameter gradients).
+
+    Returns:
+        Tensor: (sum_r n_r, ...), rows of rank r at offset sum_{s<r} n_s.
+    """
+    rank, world_size = world_info()
+    if world_size == 1:
+        return x
+    gathered = all_gather_cat(x)
+    counts = _row_counts(x, world_size)
+    start = sum(counts[:rank])
+    return torch.cat([gathered[:start], x, gathered[start + x.shape[0]:]])
+
+
+def broadcast_tensor(x: Tensor, src: int = 0) -> Tensor:
+    """Rank ``src``'s ``x`` on every rank (shape and dtype must already agree;
+    copied in place and returned)."""
+    _, world_size = world_info()
+    if world_size > 1:
+        dist.broadcast(x, src)
+    return x
+
+
+def broadcast_object(obj: Any, src: int = 0) -> Any:
+    """Rank ``src``'s picklable ``obj`` on every rank (any shape, any type)."""
+    _, world_size = world_info()
+    if world_size == 1:
+        return obj
+    holder = [obj]
+    dist.broadcast_object_list(holder, src)
+    return holder[0]
+
+
+def gather_by_index(index: Tensor, values: Dict[str, Tensor],
+                    num_samples: int) -> Dict[str, Tensor]:
+    """Gather per-sample outputs of every rank into full N-row arrays by dataset index.
+
+    Args:
+        index: (n,) int dataset indices of this rank's rows.
+        values: name -> (n, ...) tensors, row i belonging to sample ``index[i]``.
+        num_samples: N, the dataset length; every index in [0, N) must occur
+            exactly once over all ranks (a non-padding sharded sampler).
+
+    Returns:
+        dict: name -> (N, ...) tensor on every rank, row j = sample j.
+
+    Raises:
+        ValueError: an index is out of range, duplicated (padded sampler) or
+            missing (dropped last batch), with counts and examples.
+
+    Example:
+        >>> out = gather_by_index(torch.tensor([2, 0, 1]), {'f': torch.tensor([[2.], [0.], [1.]])}, 3)
+        >>> out['f'].flatten().tolist()
+        [0.0, 1.0, 2.0]
+    """
+    index = index.reshape(-1).long()
+    for name, value in values.items():
+        if value.shape[0] != index.shape[0]:
+            raise ValueError(f'gather_by_index: {name!r} has {value.shape[0]} rows for '
+                             f'{index.shape[0]} indices')
+    all_index = all_gather_cat(index)
+    if all_index.numel() and (all_index.min() < 0 or all_index.max() >= num_samples):
+        bad = all_index[(all_index < 0) | (all_index >= num_samples)][:5].tolist()
+        raise ValueError(f'gather_by_index: indices outside [0, {num_samples}): {bad}')
+    counts = torch.bincount(all_index, minlength=num_samples)
+    if not bool((counts == 1).all()):
+        duplicated = torch.nonzero(counts > 1).flatten()
+        missing = torch.nonzero(counts == 0).flatten()
+        raise ValueError(
+            f'gather_by_index: every sample of {num_samples} must appear exactly once; '
+            f'{len(duplicated)} duplicated (e.g. {duplicated[:5].tolist()}: a padding sampler? '
+            f'use DefaultSampler(round_up=False)), {len(missing)} missing (e.g. '
+            f'{missing[:5].tolist()}: drop_last?)')
+    out = {}
+    for name, value in values.items():
+        gathered = all_gather_cat(value)
+        full = gathered.new_empty((num_samples,) + tuple(gathered.shape[1:]))
+        full[all_index] = gathered
+        out[name] = full
+    return out
