@@ -27,7 +27,7 @@ from mmengine.registry import Registry
 # Every module that registers something; importing one imports none of ferda.
 _LOCATIONS = [
     'basicda.engine', 'basicda.models', 'basicda.evaluation', 'basicda.datasets', 'basicda.banks',
-    'basicda.ssl'
+    'basicda.ssl', 'basicda.optim'
 ]
 
 # Runners (we use mmengine's Runner; the registry exists so configs can name ours).

@@ -8,7 +8,7 @@ from basicda import registry as bd
 # building any type by name from the 'ferda' scope then finds every class of both packages.
 _LOCATIONS = [
     'basicda.engine', 'basicda.models', 'basicda.evaluation', 'basicda.datasets', 'basicda.banks',
-    'basicda.ssl', 'ferda.datasets', 'ferda.models', 'ferda.methods'
+    'basicda.ssl', 'basicda.optim', 'ferda.datasets', 'ferda.models', 'ferda.methods'
 ]
 
 RUNNERS = Registry('runner', parent=bd.RUNNERS, locations=_LOCATIONS)

@@ -3,3 +3,6 @@ from .transforms import TORCHVISION_TRANSFORMS, build_pipeline, to_chw_uint8
 from .utils import seed_worker_from_torch
 
 __all__ = ['TORCHVISION_TRANSFORMS', 'build_pipeline', 'to_chw_uint8', 'seed_worker_from_torch']
+from .multi_crop import MultiCrop  # noqa: E402
+
+__all__ += ['MultiCrop']

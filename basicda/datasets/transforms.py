@@ -23,6 +23,16 @@ for _name in TORCHVISION_TRANSFORMS:
     TRANSFORMS.register_module(name='TV' + _name, module=getattr(v2, _name))
 
 
+@TRANSFORMS.register_module(name='TVRandomApply')
+class RandomApply(v2.RandomApply):
+    """torchvision's ``RandomApply`` built from configs:
+    ``dict(type='TVRandomApply', transforms=[dict(type='TVColorJitter', ...)], p=0.8)``."""
+
+    def __init__(self, transforms: Sequence[dict], p: float = 0.5) -> None:
+        super().__init__([TRANSFORMS.build(t) if isinstance(t, dict) else t for t in transforms],
+                         p=p)
+
+
 def build_pipeline(cfgs: Sequence[dict]) -> v2.Compose:
     """Build a list of transform configs into one callable on (3, H, W) tensors
     (an empty list gives the identity)."""

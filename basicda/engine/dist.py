@@ -58,7 +58,8 @@ def ddp_wrapper_cfg(model_wrapper_cfg: dict = None) -> dict:
     evaluates the same model.
     """
     cfg = dict(model_wrapper_cfg or {})
-    cfg.setdefault('type', 'MMDistributedDataParallel')
+    # MMDistributedDataParallel, plus train_step delegation for methods that own it
+    cfg.setdefault('type', 'basicda.MethodDDP')  # scoped: mmengine looks it up in its root
     cfg.setdefault('broadcast_buffers', True)
     if not torch.cuda.is_available():
         cfg['device_ids'] = None

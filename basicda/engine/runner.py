@@ -26,3 +26,9 @@ class DARunner(Runner):
                 os.makedirs(osp.dirname(log_file), exist_ok=True)
         kwargs.setdefault('file_mode', 'a')
         return super().build_logger(log_level=log_level, log_file=log_file, **kwargs)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # methods that derive per-step random streams from the run seed (CluP's mixup)
+        # read it here, so a resumed run draws what the uninterrupted one drew
+        self.message_hub.update_info('seed', self.seed)

@@ -44,6 +44,20 @@ def mixup_lambda_generator(seed: int, step: int) -> torch.Generator:
     return torch.Generator().manual_seed(int(state) >> 1)  # manual_seed takes < 2**63
 
 
+def mixup_perm_generator(seed: int, step: int, rank: int) -> torch.Generator:
+    """A CPU generator for the permutation of ``rank`` at ``step``.
+
+    Each rank mixes within its own local batch, so its stream differs per rank;
+    seeded by ``(seed, step, rank)`` like :func:`mixup_lambda_generator` (a
+    different stream from it), so a resumed run needs no saved generator state.
+    """
+    if seed < 0 or step < 0 or rank < 0:
+        raise ValueError(f'seed, step and rank must be >= 0, got {seed}, {step}, {rank}')
+    state = np.random.SeedSequence([int(seed), int(step), int(rank), 1]).generate_state(
+        1, dtype=np.uint64)[0]
+    return torch.Generator().manual_seed(int(state) >> 1)
+
+
 def sample_mixup(batch_size: int, alpha: Optional[float], generator: torch.Generator,
                  perm_generator: Optional[torch.Generator] = None,
                  zero_means_swap: bool = False) -> Tuple[float, Tensor]:

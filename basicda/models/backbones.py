@@ -16,8 +16,8 @@ from torch import Tensor, nn
 from basicda.registry import MODELS
 
 __all__ = [
-    'TimmBackbone', 'apply_swav_stem', 'check_arch_meta', 'load_local_state_dict',
-    'strip_key_prefixes'
+    'TimmBackbone', 'apply_swav_stem', 'check_arch_meta', 'checkpoint_arch_meta',
+    'load_local_state_dict', 'strip_key_prefixes'
 ]
 
 STEMS = ('default', 'swav_s1')
@@ -55,7 +55,8 @@ def strip_key_prefixes(state_dict: Mapping[str, Tensor],
 def load_local_state_dict(path: str) -> Dict[str, Tensor]:
     """Read a local weights file and return its tensor state dict.
 
-    Uses ``torch.load(map_location='cpu', weights_only=True)``. Accepts a raw state
+    Uses ``torch.load(map_location='cpu', weights_only=True)`` with the allow-list of
+    :mod:`basicda.engine.checkpoint` (mmengine checkpoints hold a message hub). Accepts a raw state
     dict, ``{'state_dict': ...}`` (mmengine, Lightning) and ``{'model': ...}``
     (timm, DeiT-style) files.
 
@@ -63,8 +64,10 @@ def load_local_state_dict(path: str) -> Dict[str, Tensor]:
         FileNotFoundError: ``path`` does not exist.
         ValueError: the file holds no recognisable state dict.
     """
+    from basicda.engine.checkpoint import safe_load  # weights_only + our allow-list
+
     try:
-        obj = torch.load(path, map_location='cpu', weights_only=True)
+        obj = safe_load(path, map_location='cpu')
     except FileNotFoundError:
         raise FileNotFoundError(f'checkpoint not found: {path}') from None
     if isinstance(obj, Mapping):
@@ -99,6 +102,16 @@ def apply_swav_stem(model: nn.Module) -> nn.Module:
                             padding=2, bias=False)
     model.maxpool = nn.Identity()
     return model
+
+
+def checkpoint_arch_meta(path: str) -> Optional[dict]:
+    """``meta['arch']`` of one of our checkpoints (None for files without it)."""
+    from basicda.engine.checkpoint import safe_load
+
+    obj = safe_load(path, map_location='cpu')
+    meta = obj.get('meta') if isinstance(obj, Mapping) else None
+    arch = meta.get('arch') if isinstance(meta, Mapping) else None
+    return dict(arch) if isinstance(arch, Mapping) else None
 
 
 def check_arch_meta(expected: Mapping, found: Mapping) -> None:
@@ -187,16 +200,34 @@ class TimmBackbone(nn.Module):
         Raises:
             ValueError: backbone keys are missing from the file (listed by name).
         """
-        state = strip_key_prefixes(load_local_state_dict(path))
-        dropped = sorted(k for k in state if k.startswith('fc.'))
+        raw = load_local_state_dict(path)
+        discarded = []
+        if any(k.split('module.', 1)[-1].startswith('backbone.') for k in raw):
+            # a whole model (ours, SwAV, solo-learn): only the backbone's tensors are
+            # read; projector, prototypes and heads are discarded
+            discarded = sorted(k for k in raw if not k.split('module.', 1)[-1].startswith(
+                'backbone.'))
+            raw = {k: v for k, v in raw.items() if k not in set(discarded)}
+        state = strip_key_prefixes(raw)
+        if state and all(k.startswith('model.') for k in state):
+            state = {k[len('model.'):]: v for k, v in state.items()}  # our TimmBackbone wrapper
+        dropped = sorted(k for k in state if k.startswith('fc.')) + discarded
         state = {k: v for k, v in state.items() if not k.startswith('fc.')}
+        arch = checkpoint_arch_meta(path)
+        if arch is not None:
+            check_arch_meta(self.arch_meta, arch)  # e.g. a SwAV-stem file into a default stem
+        else:
+            print_log(f'TimmBackbone({self.name}): {path} records no architecture (meta.arch); '
+                      f'make sure it was trained with stem={self.stem!r}', logger='current',
+                      level=logging.WARNING)
         result = self.model.load_state_dict(state, strict=False)
         missing, unexpected = list(result.missing_keys), list(result.unexpected_keys)
         if missing:
             raise ValueError(f'{path}: {len(missing)} backbone keys are missing: {missing[:20]}'
                            f'{" ..." if len(missing) > 20 else ""}')
         print_log(f'TimmBackbone({self.name}): loaded {len(state) - len(unexpected)} tensors from '
-                  f'{path}; dropped classifier keys {dropped}', logger='current')
+                  f'{path}; dropped {len(dropped)} non-backbone keys {dropped[:8]}'
+                  f'{" ..." if len(dropped) > 8 else ""}', logger='current')
         if unexpected:
             print_log(f'TimmBackbone({self.name}): {path} has {len(unexpected)} keys the backbone '
                       f'does not use (ignored): {unexpected}', logger='current',

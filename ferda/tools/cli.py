@@ -6,6 +6,7 @@
     ferda synth [--out data/synfer] [...]    generate the SynFER benchmark
     ferda demo                               SynFER + source-only + results table
     ferda bench [...]                        framework vs bare-PyTorch throughput
+    ferda pipeline EXP CONFIG [GPUS] [...]   a method and its stages (experiments/<method>.sh)
 """
 import sys
 
@@ -16,6 +17,7 @@ COMMANDS = {
     'synth': ('ferda.datasets.synfer.cli', 'generate the SynFER benchmark'),
     'demo': ('ferda.tools.demo', 'run the demo on SynFER and write runs/demo/results.md'),
     'bench': ('ferda.tools.bench', 'measure training-loop overhead and data loading speed'),
+    'pipeline': ('ferda.tools.pipeline', 'a method with its upstream stages (source, SwAV, ...)'),
     'prepare': ('ferda.tools.prepare', 'decode, crop and resize a dataset into a checked cache'),
 }
 

@@ -94,7 +94,10 @@ def main(argv=None) -> dict:
     cfg = merge_args(cfg, args, parser)
     init_distributed(args.launcher)
     runner = build_runner(cfg)
-    runner.train()
+    if cfg.get('train_cfg') is not None:
+        runner.train()
+    # a config without train_cfg only tests (e.g. CluP's pseudo-label pass, a loop
+    # run as the test loop on the loaded load_from checkpoint)
     metrics = {}
     if not args.no_test and cfg.get('test_cfg') is not None:
         metrics = runner.test()

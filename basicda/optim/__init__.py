@@ -1,0 +1,13 @@
+"""Optimisers mmengine and torch lack, registered in ``OPTIMIZERS``.
+
+``Lars``: timm's LARS (layer-wise trust ratio around SGD with momentum), the
+optimiser of SwAV: ``dict(type='Lars', lr=0.6, momentum=0.9, weight_decay=1e-6,
+trust_coeff=0.001, trust_clip=False)``.
+"""
+from timm.optim import Lars
+
+from basicda.registry import OPTIMIZERS
+
+OPTIMIZERS.register_module(name='Lars', module=Lars)
+
+__all__ = ['Lars']

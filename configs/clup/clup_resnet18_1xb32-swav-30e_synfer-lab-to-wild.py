@@ -1,0 +1,69 @@
+# CluP on SynFER lab -> wild, end to end:
+#   bash experiments/clup.sh clup_wild configs/clup/clup_resnet18_1xb32-swav-30e_synfer-lab-to-wild.py
+# runs the source model (runs/EXP/source), SwAV on wild train (runs/EXP/swav), the
+# pseudo-labels (runs/EXP/pseudo_labels) and this student (runs/EXP).
+pipeline = [
+    dict(name='source', into=None, checkpoint='best',
+         config='configs/source_only/'
+         'source-only_resnet18_1xb64-scratch-30e_synfer-lab-to-wild-lowres.py'),
+    dict(name='swav', checkpoint='last', into='model.backbone.checkpoint',
+         config='configs/clup/swav_resnet18_1xb64-lars-20e_synfer-wild.py'),
+    dict(name='pseudo_labels', checkpoint='pseudo_labels.pt',
+         into='train_dataloader.dataset.labels_file', needs={'load_from': 'source'},
+         config='configs/clup/pseudo-labels_resnet18_k28-r0.3_synfer-lab-to-wild.py'),
+]
+_base_ = [
+    '../_base_/datasets/synfer_lab-to-wild-lowres.py',
+    '../_base_/default_runtime.py',
+]
+_epochs = 30
+# The student: the SwAV backbone (strict, backbone.* keys only; its stem and
+# architecture are checked against the file's meta) with a fresh linear head.
+model = dict(
+    type='MixupClassifier',
+    num_classes=7,
+    class_names=('Surprise', 'Fear', 'Disgust', 'Happiness', 'Sadness', 'Anger', 'Neutral'),
+    backbone=dict(type='TimmBackbone', name='resnet18', pretrained=False, stem='default',
+                  checkpoint=None),
+    head=dict(type='LinearClsHead', weight_norm=False),
+    mixup_alpha=0.2,
+    mixaug_alpha=0.0,
+    data_preprocessor=dict(type='ImgDataPreprocessor', mean=[123.675, 116.28, 103.53],
+                           std=[58.395, 57.12, 57.375]),
+)
+target_reader = dict(type='ExpwReader', data_root='data/synfer/wild',
+                     split_file='data/synfer/wild/splits/expw_seed0.csv')
+train_dataloader = dict(
+    _delete_=True,
+    batch_size=32,
+    num_workers=2,
+    persistent_workers=False,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    collate_fn=dict(type='default_collate'),
+    worker_init_fn=dict(type='basicda.seed_worker_from_torch'),
+    dataset=dict(type='PseudoLabelDataset', labels_file=None, soft=False, dataset=dict(
+        type='FaceDataset', reader=dict(target_reader, split='train'),
+        pipeline={{_base_.train_pipeline}}, crop='box', num_classes=7, cache_images=True)))
+# Evaluated every epoch on the target test split; the primary number is the last
+# epoch (no label-free selector exists without source data), the best epoch by
+# target labels is the oracle, reported separately.
+val_dataloader = dict(
+    _delete_=True,
+    batch_size=128,
+    num_workers=0,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(type='FaceDataset', reader=dict(target_reader, split='test'),
+                 pipeline={{_base_.test_pipeline}}, crop='box', num_classes=7,
+                 cache_images=True))
+val_evaluator = dict(type='ClsMetric', num_classes=7, prefix='wild_test')
+val_cfg = dict(_delete_=True, type='MultiDatasetValLoop')
+test_dataloader = val_dataloader
+test_evaluator = val_evaluator
+test_cfg = dict(_delete_=True, type='MultiDatasetTestLoop', checkpoint='current')
+optim_wrapper = dict(type='OptimWrapper', optimizer=dict(
+    type='SGD', lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4))
+param_scheduler = [dict(type='CosineAnnealingLR', T_max=_epochs, eta_min=0.0, by_epoch=True)]
+train_cfg = dict(type='ResumableEpochBasedTrainLoop', max_epochs=_epochs, val_interval=1)
+default_hooks = dict(checkpoint=dict(save_best=None))
+custom_hooks = [dict(type='OracleTracker', target_prefixes=['wild_test'])]
