@@ -7,7 +7,7 @@ pipeline = [
          config='configs/source_only/'
          'source-only_resnet18_1xb64-scratch-30e_synfer-lab-to-wild-lowres.py'),
     dict(name='swav', checkpoint='last', into='model.backbone.checkpoint',
-         config='configs/clup/swav_resnet18_1xb64-lars-20e_synfer-wild.py'),
+         config='configs/clup/swav_resnet18_1xb64-lars-10e_synfer-wild.py'),
     dict(name='pseudo_labels', checkpoint='pseudo_labels.pt',
          into='train_dataloader.dataset.labels_file', needs={'load_from': 'source'},
          config='configs/clup/pseudo-labels_resnet18_k28-r0.3_synfer-lab-to-wild.py'),

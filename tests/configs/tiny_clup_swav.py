@@ -1,6 +1,6 @@
 # The SynFER SwAV stage shrunk for tests: test_resnet, 16/8 px crops, 2 epochs, a
 # queue from epoch 1 so it is created, filled and used.
-_base_ = ['../../configs/clup/swav_resnet18_1xb64-lars-20e_synfer-wild.py']
+_base_ = ['../../configs/clup/swav_resnet18_1xb64-lars-10e_synfer-wild.py']
 model = dict(backbone=dict(name='test_resnet'), hidden_dim=32, out_dim=16, num_prototypes=10,
              freeze_prototypes_iters=2, queue_length=16, queue_start_epoch=1)
 

@@ -5,7 +5,7 @@
 # official configs (swav_resnet18-swav-s1_*) use stem='swav_s1' at 160 px.
 _base_ = ['../_base_/default_runtime.py']
 data_root = 'data/synfer'
-_epochs = 20
+_epochs = 10
 _batch = 64
 stem = 'default'
 

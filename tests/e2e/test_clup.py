@@ -1,0 +1,131 @@
+"""CluP end to end on a tiny SynFER through experiments/clup.sh: the four stages,
+stage reuse, identical pseudo-labels with 1 and 2 gloo processes and on re-runs,
+and student resume after SIGKILL."""
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+import torch
+
+from tests.conftest import REPO, run, train_cmd
+
+STUDENT = os.path.join(REPO, 'tests', 'configs', 'tiny_clup_student.py')
+PSEUDO = os.path.join(REPO, 'tests', 'configs', 'tiny_clup_pseudo-labels.py')
+SCRIPT = os.path.join(REPO, 'experiments', 'clup.sh')
+ARTEFACT_KEYS = ('labels', 'conf', 'soft', 'selected', 'predictions')
+
+
+def _load(path):
+    from basicda.engine.checkpoint import safe_load
+    return safe_load(str(path))
+
+
+@pytest.fixture(scope='module')
+def clup_run(synfer_workdir):
+    proc = run(['bash', SCRIPT, 'clup', STUDENT], cwd=synfer_workdir, timeout=900)
+    return synfer_workdir / 'runs' / 'clup', proc
+
+
+def test_pipeline_runs_every_stage_and_the_student(clup_run):
+    root, proc = clup_run
+    for stage in ('source', 'swav', 'pseudo_labels'):
+        assert (root / stage / 'DONE').is_file(), stage
+        assert (root / stage / 'logs' / 'train.log').is_file(), stage
+    assert (root / 'swav' / 'epoch_3.pth').is_file()
+    swav = _load(root / 'swav' / 'epoch_3.pth')
+    assert swav['meta']['arch']['ssl'] == 'SwAV'
+    # the queue (created at epoch 1, tiny) is part of the checkpoint
+    assert swav['method_state']['queue'].shape[:2] == (1, 2)
+    results = json.loads((root / 'results.json').read_text())
+    assert results['checkpoint'] == 'current'
+    confusion = torch.tensor(results['metrics']['wild_test']['confusion'])
+    assert confusion.sum() > 0
+    assert 'wild_test' in results['oracle']
+    log = (root / 'logs' / 'train.log').read_text()
+    assert 'PseudoLabelDataset:' in log and 'non-backbone keys' in log
+    pl_log = (root / 'pseudo_labels' / 'logs' / 'train.log').read_text()
+    assert 'selection precision' in pl_log
+    # the student's training set is exactly the artefact's selection
+    artefact = torch.load(root / 'pseudo_labels' / 'pseudo_labels.pt', weights_only=True)
+    assert f'{len(artefact["selected"])} of' in log
+
+
+def test_rerun_reuses_finished_stages(clup_run, synfer_workdir):
+    root, _ = clup_run
+    before = (root / 'pseudo_labels' / 'pseudo_labels.pt').stat().st_mtime_ns
+    proc = run(['bash', SCRIPT, 'clup', STUDENT, '--stage', 'pseudo_labels'], cwd=synfer_workdir)
+    for stage in ('source', 'swav', 'pseudo_labels'):
+        assert f'stage {stage}: finished before' in proc.stdout
+    assert (root / 'pseudo_labels' / 'pseudo_labels.pt').stat().st_mtime_ns == before
+
+
+def test_pseudo_labels_identical_with_one_and_two_processes(clup_run, synfer_workdir):
+    root, _ = clup_run
+    source = json.loads((root / 'source' / 'results.json').read_text())['checkpoint']
+    artefacts = []
+    for name, gpus in (('pl1', '1'), ('pl1b', '1'), ('pl2', '2')):
+        run(['bash', os.path.join(REPO, 'experiments', 'train.sh'), name, PSEUDO, gpus,
+             '--cfg-options', f'load_from={source}'], cwd=synfer_workdir)
+        artefacts.append(torch.load(synfer_workdir / 'runs' / name / 'pseudo_labels.pt',
+                                    weights_only=True))
+    reference = torch.load(root / 'pseudo_labels' / 'pseudo_labels.pt', weights_only=True)
+    for artefact in artefacts:
+        for key in ARTEFACT_KEYS:
+            assert torch.equal(artefact[key], reference[key]), key
+        for key in ('target_checksum', 'teacher_sha256', 'settings_hash', 'num_samples'):
+            assert artefact[key] == reference[key], key
+        ids = [torch.load(synfer_workdir / 'runs' / n / 'round_1.pt', weights_only=True)
+               ['cluster_ids'] for n in ('pl1', 'pl2')]
+        assert torch.equal(ids[0], ids[1])
+    assert reference['selected'].numel() > 0
+    assert torch.equal(reference['selected'], reference['selected'].sort().values)
+
+
+def test_existing_artefact_is_verified_not_recomputed(clup_run, synfer_workdir):
+    root, _ = clup_run
+    source = json.loads((root / 'source' / 'results.json').read_text())['checkpoint']
+    work = synfer_workdir / 'runs' / 'pl1'
+    # same run again: reused; different settings: refused with the reason
+    proc = run(train_cmd(PSEUDO, '--work-dir', str(work), '--cfg-options',
+                         f'load_from={source}'), cwd=synfer_workdir)
+    assert 'reused, not recomputed' in (work / 'logs' / 'train.log').read_text()
+    bad = run(train_cmd(PSEUDO, '--work-dir', str(work), '--cfg-options', f'load_from={source}',
+                        'test_cfg.num_clusters=5'), cwd=synfer_workdir, check=False)
+    assert bad.returncode != 0
+    assert 'settings_hash' in bad.stderr and 'force_relabel' in bad.stderr
+    del proc
+
+
+def _student_flags(root):
+    swav = (root / 'swav' / 'last_checkpoint').read_text().strip()
+    return ['--cfg-options', f'model.backbone.checkpoint={swav}',
+            f'train_dataloader.dataset.labels_file={root / "pseudo_labels" / "pseudo_labels.pt"}']
+
+
+def test_student_resume_after_sigkill_ends_with_the_same_weights(clup_run, synfer_workdir):
+    root, _ = clup_run
+    flags = _student_flags(root)
+    env = dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='1')
+    killed = synfer_workdir / 'runs' / 'clup_killed'
+    proc = subprocess.Popen(train_cmd(STUDENT, '--work-dir', str(killed), *flags),
+                            cwd=synfer_workdir, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 300
+    while not (killed / 'epoch_2.pth').is_file():
+        assert proc.poll() is None, 'run ended before its second checkpoint'
+        assert time.time() < deadline
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (killed / 'epoch_4.pth').is_file(), 'killed too late to test resume'
+    run(train_cmd(STUDENT, '--work-dir', str(killed), '--resume', *flags), cwd=synfer_workdir)
+    a, b = _load(root / 'epoch_4.pth'), _load(killed / 'epoch_4.pth')
+    for key in a['state_dict']:
+        torch.testing.assert_close(a['state_dict'][key], b['state_dict'][key], rtol=0, atol=0,
+                                   msg=f'{key} differs after resume')
+    ra = json.loads((root / 'results.json').read_text())
+    rb = json.loads((killed / 'results.json').read_text())
+    assert ra['metrics'] == rb['metrics'] and ra['oracle'] == rb['oracle']
