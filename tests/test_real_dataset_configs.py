@@ -114,9 +114,8 @@ def _strings(node):
 
 def test_every_real_dataset_config_has_a_fixture():
     real = set()
-    for path in glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True):
-        if '_base_' in path:
-            continue
+    # method configs (clup/, eercl/) have their own build tests
+    for path in glob.glob(osp.join(REPO, 'configs', 'source_only', '*.py')):
         cfg = Config.fromfile(path)
         if not cfg.train_dataloader.dataset.reader.data_root.startswith('data/synfer'):
             real.add(osp.basename(path))

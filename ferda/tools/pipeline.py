@@ -19,7 +19,8 @@ label-free checkpoint the stage's final test evaluated (``results.json``),
 ``'last'`` its last checkpoint, a file name an artefact the stage wrote in its
 directory (``'pseudo_labels.pt'``); ``into=None`` feeds later stages only. A stage reads the checkpoints of the stages before
 it the same way when its own config names them in ``needs``
-(``dict(..., needs={'model.teacher_checkpoint': 'source'})``).
+(``dict(..., needs={'model.teacher_checkpoint': 'source'})``), and ``options``
+sets config keys of that stage (``options={'test_cfg.num_clusters': 1000}``).
 
 Finished stages (marked ``runs/EXP_NAME/<name>/DONE``) are reused; an interrupted
 one is resumed from its last checkpoint. A stage whose ``into`` key the command
@@ -66,8 +67,8 @@ def read_stages(cfg, config_path: str) -> List[dict]:
             raise PipelineError(f'{where}: checkpoint must be one of {CHECKPOINT_KINDS} or a file '
                                 f'name inside the stage directory, got {kind!r}')
         config = stage['config']
-        if not osp.isabs(config) and not osp.isfile(config):
-            config = repo_path(config)
+        if not osp.isabs(config):  # relative to the cwd, else to the repository
+            config = osp.abspath(config) if osp.isfile(config) else repo_path(config)
         if not osp.isfile(config):
             raise PipelineError(f'{where}: config {stage["config"]} does not exist')
         stage['config'] = config
@@ -175,6 +176,7 @@ def run_pipeline(exp: str, config: str, gpus: int = 1, stage: str = 'main',
             else:
                 extra = list(common)
                 needs = {key: handed[src] for key, src in dict(s.get('needs') or {}).items()}
+                needs.update(dict(s.get('options') or {}))
                 if needs:
                     extra += ['--cfg-options'] + [f'{k}={v}' for k, v in needs.items()]
                 if osp.isfile(osp.join(work_dir, 'last_checkpoint')):
