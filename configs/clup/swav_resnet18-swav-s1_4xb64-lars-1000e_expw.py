@@ -24,7 +24,7 @@ def _crop(size, scale, blur_kernel):
     ]
 
 
-train_dataloader = dict(num_workers=8, dataset=dict(
+train_dataloader = dict(num_workers=8, drop_last=True, dataset=dict(
     reader=dict(_delete_=True, type='ExpwReader', data_root='data/expw',
                 split_file='data/splits/expw_seed0.csv', split='train'),
     cache_images=False,

@@ -49,7 +49,8 @@ train_dataloader = dict(
     batch_size=_batch,
     num_workers=2,
     persistent_workers=False,
-    drop_last=True,
+    # keep the last, smaller batch: SynFER is small (and a tiny copy smaller than a batch)
+    drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=True),
     collate_fn=dict(type='default_collate'),
     worker_init_fn=dict(type='basicda.seed_worker_from_torch'),

@@ -5,9 +5,16 @@
    (label-free); evaluate on ``lab``, ``wild`` and ``lowres`` test.
 3. AdaBN, the simplest source-free baseline: the source checkpoint with its
    BatchNorm statistics re-estimated on each target's unlabelled train images.
-4. With ``--upper-bound``, train the target-trained upper bound on ``wild``
+4. CluP on lab -> wild from that source model: SwAV on wild train, cluster-level
+   pseudo-labels, the mixup student (``configs/clup/``); last epoch, oracle apart.
+5. EERCL on lab -> wild: its recipe-B source model, then AaD + class-relationship
+   contrast (``configs/eercl/``); last iteration, oracle apart.
+6. With ``--upper-bound``, train the target-trained upper bound on ``wild``
    (uses target labels: an upper bound, not a method; 60 epochs).
-5. Write ``runs/demo/results.md`` (table) and ``runs/demo/results.png`` (bars).
+7. Write ``runs/demo/results.md`` (table) and ``runs/demo/results.png`` (bars).
+
+``--methods`` picks the rows (default: all); ``--epochs N`` shortens every
+training run (a smoke test, not the benchmark).
 """
 import argparse
 import json
@@ -18,6 +25,8 @@ from . import repo_path
 
 DEMO_CONFIG = repo_path('configs', 'source_only',
                         'source-only_resnet18_1xb64-scratch-30e_synfer-lab-to-wild-lowres.py')
+CLUP_CONFIG = repo_path('configs', 'clup', 'clup_resnet18_1xb32-swav-30e_synfer-lab-to-wild.py')
+METHODS = ('adabn', 'clup', 'eercl')
 UPPER_CONFIG = repo_path('configs', 'demo',
                          'target-trained_resnet18_1xb64-scratch-60e_synfer-wild.py')
 SYNFER_ROOT = 'data/synfer'  # the data_root of the demo configs
@@ -86,9 +95,30 @@ def build_parser() -> argparse.ArgumentParser:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--work-dir', default='runs/demo')
     p.add_argument('--epochs', type=int, help='override the number of training epochs (>= 2)')
+    p.add_argument('--methods', default=','.join(METHODS),
+                   help=f'comma-separated rows besides source-only, from {METHODS} '
+                   '(default: all)')
     p.add_argument('--upper-bound', action='store_true',
                    help='also train the target-trained upper bound on wild (twice as long)')
     return p
+
+
+def _pipeline_row(exp: str, config: str, work_dir: str, reuse: dict, flags: list,
+                  stage_options: dict) -> dict:
+    from .pipeline import run_pipeline
+    run_pipeline(exp, config, flags=flags, runs_root=work_dir, reuse=reuse,
+                 stage_options=stage_options)
+    with open(osp.join(work_dir, exp, 'results.json')) as f:
+        return json.load(f)
+
+
+def _clup(work_dir: str, source_dir: str, epochs=None) -> dict:
+    flags, options = [], {}
+    if epochs:
+        flags = ['--cfg-options', f'train_cfg.max_epochs={epochs}',
+                 f'param_scheduler.0.T_max={epochs}']
+        options = dict(swav={'train_cfg.max_epochs': epochs, 'param_scheduler.0.T_max': epochs})
+    return _pipeline_row('clup', CLUP_CONFIG, work_dir, dict(source=source_dir), flags, options)
 
 
 def main(argv=None) -> dict:
@@ -96,6 +126,10 @@ def main(argv=None) -> dict:
     args = parser.parse_args(argv)
     if args.epochs is not None and args.epochs < 2:
         parser.error(f'--epochs must be >= 2 (1 warm-up epoch + cosine), got {args.epochs}')
+    methods = [m for m in args.methods.split(',') if m]
+    unknown = sorted(set(methods) - set(METHODS))
+    if unknown:
+        parser.error(f'--methods: unknown {unknown}; choose from {METHODS}')
     from ferda.datasets.synfer import generate_synfer
 
     if not all(osp.isdir(osp.join(SYNFER_ROOT, d)) for d in ('lab', 'wild', 'lowres')):
@@ -112,11 +146,16 @@ def main(argv=None) -> dict:
     runs = {}
     print('[ferda demo] source-only on lab')
     runs['source-only'] = _train(DEMO_CONFIG, osp.join(args.work_dir, 'source_only'), extra)
-    print('[ferda demo] AdaBN from the source checkpoint')
-    from .adabn import main as adabn_main
-    runs['AdaBN (source-free)'] = adabn_main(
-        [DEMO_CONFIG, runs['source-only']['checkpoint'], '--work-dir',
-         osp.join(args.work_dir, 'adabn')])
+    if 'adabn' in methods:
+        print('[ferda demo] AdaBN from the source checkpoint')
+        from .adabn import main as adabn_main
+        runs['AdaBN (source-free)'] = adabn_main(
+            [DEMO_CONFIG, runs['source-only']['checkpoint'], '--work-dir',
+             osp.join(args.work_dir, 'adabn')])
+    if 'clup' in methods:
+        print('[ferda demo] CluP on lab -> wild (SwAV, pseudo-labels, student)')
+        runs['CluP (source-free, last epoch)'] = _clup(
+            args.work_dir, osp.join(args.work_dir, 'source_only'), args.epochs)
     if args.upper_bound:
         print('[ferda demo] target-trained upper bound on wild (uses target labels)')
         runs['target-trained (upper bound)'] = _train(

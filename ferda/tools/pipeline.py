@@ -26,7 +26,8 @@ Finished stages (marked ``runs/EXP_NAME/<name>/DONE``) are reused; an interrupte
 one is resumed from its last checkpoint. A stage whose ``into`` key the command
 line already sets (``--cfg-options model.teacher_checkpoint=/my/source.pth``) is
 not run. ``--stage NAME`` runs the pipeline up to and including that stage
-(``--stage main``, the default, runs everything). ``--seed`` and
+(``--stage main``, the default, runs everything). ``--reuse source=runs/my_src``
+takes a stage from a finished run elsewhere instead of running it. ``--seed`` and
 ``--deterministic`` apply to every stage; all other flags to the method run only.
 """
 import json
@@ -145,8 +146,16 @@ def _launch(exp: str, config: str, work_dir: str, gpus: int, flags: List[str]) -
 
 
 def run_pipeline(exp: str, config: str, gpus: int = 1, stage: str = 'main',
-                 flags: Optional[List[str]] = None, runs_root: str = 'runs') -> Dict[str, str]:
+                 flags: Optional[List[str]] = None, runs_root: str = 'runs',
+                 reuse: Optional[Dict[str, str]] = None,
+                 stage_options: Optional[Dict[str, Dict[str, object]]] = None) -> Dict[str, str]:
     """Run the stages of ``config`` and then ``config`` itself (see the module docstring).
+
+    Args:
+        reuse: stage name -> the directory of a finished run of that stage elsewhere
+            (e.g. a source model trained before); its checkpoint is handed on and the
+            stage is not run (``--reuse source=runs/src``).
+        stage_options: stage name -> extra config keys of that stage's run.
 
     Returns:
         dict: stage name -> the checkpoint it handed on (``'main'`` -> the method's
@@ -164,8 +173,17 @@ def run_pipeline(exp: str, config: str, gpus: int = 1, stage: str = 'main',
     user_keys = _cfg_option_keys(flags)
     common = _global_flags(flags)
     handed: Dict[str, str] = {}
+    reuse = dict(reuse or {})
+    stage_options = dict(stage_options or {})
+    unknown = (set(reuse) | set(stage_options)) - set(names)
+    if unknown:
+        raise PipelineError(f'{config} has no stage(s) {sorted(unknown)}; stages: {names}')
     for s in stages:
-        if s['into'] is not None and s['into'] in user_keys:
+        if s['name'] in reuse:
+            handed[s['name']] = stage_checkpoint(reuse[s['name']], s['checkpoint'])
+            print(f'[ferda pipeline] stage {s["name"]}: reusing {reuse[s["name"]]} '
+                  f'({handed[s["name"]]})')
+        elif s['into'] is not None and s['into'] in user_keys:
             handed[s['name']] = user_keys[s['into']]
             print(f'[ferda pipeline] stage {s["name"]}: using {s["into"]}='
                   f'{user_keys[s["into"]]} from the command line')
@@ -177,6 +195,7 @@ def run_pipeline(exp: str, config: str, gpus: int = 1, stage: str = 'main',
                 extra = list(common)
                 needs = {key: handed[src] for key, src in dict(s.get('needs') or {}).items()}
                 needs.update(dict(s.get('options') or {}))
+                needs.update(stage_options.get(s['name'], {}))
                 if needs:
                     extra += ['--cfg-options'] + [f'{k}={v}' for k, v in needs.items()]
                 if osp.isfile(osp.join(work_dir, 'last_checkpoint')):
@@ -203,11 +222,12 @@ def run_pipeline(exp: str, config: str, gpus: int = 1, stage: str = 'main',
 
 
 USAGE = ('usage: bash experiments/<method>.sh EXP_NAME CONFIG [GPUS] [--stage NAME] '
-         '[train.py flags...]')
+         '[--reuse NAME=DIR] [train.py flags...]')
 
 
 def parse_args(argv: List[str]):
-    """``EXP CONFIG [GPUS] [--stage NAME] [flags...]`` -> (exp, config, gpus, stage, flags).
+    """``EXP CONFIG [GPUS] [--stage NAME] [--reuse NAME=DIR] [flags...]`` ->
+    (exp, config, gpus, stage, flags, reuse).
 
     Parsed by hand: GPUS is optional and the remaining train.py flags
     (``--seed 1``) must pass through untouched.
@@ -221,8 +241,16 @@ def parse_args(argv: List[str]):
         gpus = int(rest.pop(0))
     stage = 'main'
     flags = []
+    reuse = {}
     i = 0
     while i < len(rest):
+        if rest[i] == '--reuse':
+            if i + 1 >= len(rest) or '=' not in rest[i + 1]:
+                raise SystemExit('--reuse needs NAME=DIR\n' + USAGE)
+            name, path = rest[i + 1].split('=', 1)
+            reuse[name] = path
+            i += 2
+            continue
         if rest[i] == '--stage':
             if i + 1 >= len(rest):
                 raise SystemExit('--stage needs a stage name\n' + USAGE)
@@ -234,16 +262,16 @@ def parse_args(argv: List[str]):
         else:
             flags.append(rest[i])
         i += 1
-    return exp, config, gpus, stage, flags
+    return exp, config, gpus, stage, flags, reuse
 
 
 def main(argv=None) -> int:
-    exp, config, gpus, stage, flags = parse_args(sys.argv[1:] if argv is None else argv)
+    exp, config, gpus, stage, flags, reuse = parse_args(sys.argv[1:] if argv is None else argv)
     if not osp.isfile(config):
         print(f'[ferda pipeline] error: config file {config} does not exist', file=sys.stderr)
         return 2
     try:
-        run_pipeline(exp, config, gpus, stage, flags)
+        run_pipeline(exp, config, gpus, stage, flags, reuse=reuse)
     except PipelineError as e:
         print(f'[ferda pipeline] error: {e}', file=sys.stderr)
         return 1

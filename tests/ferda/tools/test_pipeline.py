@@ -6,8 +6,10 @@ from ferda.tools.pipeline import PipelineError, parse_args, read_stages, stage_c
 
 def test_parse_args_keeps_train_flags():
     assert parse_args(['e', 'c.py', '2', '--seed', '1', '--stage', 'swav', '--cfg-options',
-                       'a=1']) == ('e', 'c.py', 2, 'swav', ['--seed', '1', '--cfg-options', 'a=1'])
-    assert parse_args(['e', 'c.py', '--seed', '3']) == ('e', 'c.py', 1, 'main', ['--seed', '3'])
+                       'a=1']) == ('e', 'c.py', 2, 'swav', ['--seed', '1', '--cfg-options', 'a=1'],
+                                   {})
+    assert parse_args(['e', 'c.py', '--seed', '3', '--reuse', 'source=runs/s']) == (
+        'e', 'c.py', 1, 'main', ['--seed', '3'], {'source': 'runs/s'})
     with pytest.raises(SystemExit):
         parse_args(['only-exp'])
 
