@@ -129,3 +129,30 @@ def test_student_save_and_reload_gives_identical_logits(tmp_path):
     x = torch.randn(2, 3, 40, 40)
     assert_close(a(x), b(x), rtol=0, atol=0)
     assert isinstance(a, ImageClassifier)
+
+
+def _queue_worker(rank, world_size, out):
+    model = _model(queue_length=8 * world_size, queue_start_epoch=0)
+    _hub(epoch=0)
+    model(_crops(seed=rank), mode='loss')  # each rank fills its own queue (4 of 8 rows)
+    model.sync_method_state()  # a collective on every rank; rank 0 alone saves
+    if rank == 0:
+        torch.save(model.method_state_dict(), f'{out}.state')
+    torch.distributed.barrier()
+    fresh = _model(queue_length=8 * world_size, queue_start_epoch=0)
+    fresh.load_method_state_dict(torch.load(f'{out}.state', weights_only=True))
+    torch.save(dict(own=model.queue, restored=fresh.queue, fill=fresh.queue_fill),
+               f'{out}.r{rank}')
+
+
+def test_per_rank_queues_are_gathered_for_the_checkpoint_and_resplit(tmp_path):
+    from tests.dist_utils import spawn_gloo
+
+    out = str(tmp_path / 'q')
+    spawn_gloo(_queue_worker, 2, out)
+    state = torch.load(f'{out}.state', weights_only=True)
+    assert state['world_size'] == 2 and state['queue'].shape == (2, 2, 8, 8)
+    assert not torch.equal(state['queue'][0], state['queue'][1])
+    for rank in range(2):
+        r = torch.load(f'{out}.r{rank}', weights_only=True)
+        assert torch.equal(r['restored'], r['own']) and r['fill'] == 4
