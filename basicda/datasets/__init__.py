@@ -6,3 +6,6 @@ __all__ = ['TORCHVISION_TRANSFORMS', 'build_pipeline', 'to_chw_uint8', 'seed_wor
 from .multi_crop import MultiCrop  # noqa: E402
 
 __all__ += ['MultiCrop']
+from .strong_aug import TVCutout, TVRandRangeAug  # noqa: E402
+
+__all__ += ['TVCutout', 'TVRandRangeAug']

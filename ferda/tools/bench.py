@@ -10,6 +10,9 @@
    features with K clusters, faiss against scikit-learn KMeans(n_init=10) (the
    reference implementation's path). The issue's size, 50000 x 512 with K=1000,
    takes ~15 minutes on 2 cores (sklearn ~12 of them).
+4. With ``--banks``: EERCL's bank costs against one training iteration of a small
+   CNN, in one run: a full bank refresh over N images, and the kNN search of 64
+   queries (D=256, K=4) per iteration at each bank size, torch and faiss.
 """
 import argparse
 import copy
@@ -182,6 +185,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help='also time clustering + selection, faiss vs scikit-learn')
     p.add_argument('--cluster-size', type=int, nargs=3, default=(50000, 512, 1000),
                    metavar=('N', 'D', 'K'), help='features and clusters for --clustering')
+    p.add_argument('--banks', action='store_true',
+                   help='also time a bank refresh and the kNN search against one iteration')
+    p.add_argument('--bank-sizes', type=int, nargs='+', default=(10000, 100000),
+                   metavar='N', help='bank rows searched by --banks')
+    p.add_argument('--refresh-images', type=int, default=2000,
+                   help='images of the bank refresh timed by --banks')
     return p
 
 
@@ -217,4 +226,9 @@ def main(argv=None) -> dict:
         print(f'clustering + selection ({n} x {d}, K={k}): faiss {c["faiss_seconds"]:.1f} s, '
               f'scikit-learn KMeans(n_init=10) {c["sklearn_seconds"]:.1f} s, '
               f'ratio sklearn/faiss = {c["ratio"]:.1f}')
+    if args.banks:
+        from basicda.banks.bench_banks import bench_banks, format_bank_table
+        result['banks'] = bench_banks(num_images=args.refresh_images,
+                                      bank_sizes=args.bank_sizes)
+        print(format_bank_table(result['banks']))
     return result

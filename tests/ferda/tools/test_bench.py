@@ -22,3 +22,19 @@ def test_bench_clustering_figure(synfer_workdir, monkeypatch, capsys):
     c = result['clustering']
     assert c['faiss_seconds'] > 0 and c['sklearn_seconds'] > 0
     assert 'ratio sklearn/faiss' in capsys.readouterr().out
+
+
+def test_bench_banks_figure(synfer_workdir, monkeypatch, capsys):
+    monkeypatch.chdir(synfer_workdir)
+    result = bench.main(['--config', TINY_CONFIG, '--iters', '1', '--batch-size', '2',
+                         '--img-size', '32', '--loading-batches', '0', '--banks',
+                         '--bank-sizes', '300', '1000', '--refresh-images', '40'])
+    b = result['banks']
+    assert b['iteration_seconds'] > 0 and b['refresh_seconds'] > 0
+    assert abs(b['refresh_over_iteration'] - b['refresh_seconds'] / b['iteration_seconds']) < 1e-9
+    assert abs(b['refresh_amortised'] * 50 - b['refresh_over_iteration']) < 1e-9
+    assert {(row['bank_size'], row['backend']) for row in b['search']} == {
+        (300, 'torch'), (300, 'faiss'), (1000, 'torch'), (1000, 'faiss')}
+    assert all(row['seconds'] > 0 for row in b['search'])
+    out = capsys.readouterr().out
+    assert 'bank refresh (40 images' in out and 'kNN search per iteration' in out
