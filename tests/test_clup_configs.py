@@ -65,3 +65,36 @@ def test_clup_setup_builds(path, tmp_path, monkeypatch):
     with torch.no_grad():
         assert student(test[0]['inputs'][None].float(), mode='tensor').shape == (1, 7)
         assert teacher(target[0]['inputs'][None].float(), mode='tensor').shape == (1, 7)
+
+
+SYNFER = sorted(glob.glob(osp.join(REPO, 'configs', 'clup', 'clup_*synfer*.py')))
+
+
+@pytest.mark.parametrize('path', SYNFER, ids=osp.basename)
+def test_synfer_clup_configs_and_their_stages_build(path, synfer_workdir, monkeypatch):
+    import basicda.engine  # noqa: F401
+    import ferda.methods  # noqa: F401
+    from mmengine.registry import init_default_scope
+
+    from ferda.registry import DATASETS, MODELS
+
+    init_default_scope('ferda')
+    monkeypatch.chdir(synfer_workdir)
+    cfg = Config.fromfile(path)
+    stages = read_stages(cfg, path)
+    assert stages[0]['name'] == 'source' and stages[-1]['name'] == 'pseudo_labels'
+    for stage in stages[1:]:
+        stage_cfg = Config.fromfile(stage['config'])
+        MODELS.build(stage_cfg.model)
+        loader = stage_cfg.train_dataloader or stage_cfg.test_dataloader
+        dataset = DATASETS.build(dict(loader.dataset, cache_images=False))
+        assert dataset.reader.split == 'train'
+        # the stages see the same target train list as the student
+        assert dataset.reader.__class__.__name__ == DATASETS.build(dict(
+            cfg.train_dataloader.dataset.dataset, cache_images=False)).reader.__class__.__name__
+    student = MODELS.build(cfg.model).eval()
+    test = DATASETS.build(dict(cfg.val_dataloader.dataset, cache_images=False))
+    assert test.reader.split == 'test'
+    assert cfg.val_evaluator.prefix == cfg.custom_hooks[0]['target_prefixes'][0]
+    with torch.no_grad():
+        assert student(test[0]['inputs'][None].float(), mode='tensor').shape == (1, 7)

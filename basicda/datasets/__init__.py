@@ -9,3 +9,6 @@ __all__ += ['MultiCrop']
 from .strong_aug import TVCutout, TVRandRangeAug  # noqa: E402
 
 __all__ += ['TVCutout', 'TVRandRangeAug']
+from .multi_view import MultiViewDataset, PipelineView, SeededAugSampler  # noqa: E402
+
+__all__ += ['MultiViewDataset', 'PipelineView', 'SeededAugSampler']
