@@ -7,8 +7,8 @@
    BatchNorm statistics re-estimated on each target's unlabelled train images.
 4. CluP on lab -> wild from that source model: SwAV on wild train, cluster-level
    pseudo-labels, the mixup student (``configs/clup/``); last epoch, oracle apart.
-5. EERCL on lab -> wild: its recipe-B source model, then AaD + class-relationship
-   contrast (``configs/eercl/``); last iteration, oracle apart.
+5. EERCL on lab -> wild from the same source model: AaD + class-relationship
+   contrast with an EMA teacher (``configs/eercl/``); last iteration, oracle apart.
 6. With ``--upper-bound``, train the target-trained upper bound on ``wild``
    (uses target labels: an upper bound, not a method; 60 epochs).
 7. Write ``runs/demo/results.md`` (table) and ``runs/demo/results.png`` (bars).
@@ -26,6 +26,8 @@ from . import repo_path
 DEMO_CONFIG = repo_path('configs', 'source_only',
                         'source-only_resnet18_1xb64-scratch-30e_synfer-lab-to-wild-lowres.py')
 CLUP_CONFIG = repo_path('configs', 'clup', 'clup_resnet18_1xb32-swav-30e_synfer-lab-to-wild.py')
+EERCL_CONFIG = repo_path('configs', 'eercl',
+                         'eercl_resnet18-linear-wn_1xb16-200it_synfer-lab-to-wild.py')
 METHODS = ('adabn', 'clup', 'eercl')
 UPPER_CONFIG = repo_path('configs', 'demo',
                          'target-trained_resnet18_1xb64-scratch-60e_synfer-wild.py')
@@ -121,6 +123,15 @@ def _clup(work_dir: str, source_dir: str, epochs=None) -> dict:
     return _pipeline_row('clup', CLUP_CONFIG, work_dir, dict(source=source_dir), flags, options)
 
 
+def _eercl(work_dir: str, source_dir: str, epochs=None) -> dict:
+    flags = []
+    if epochs:  # a smoke test: a few iterations, one refresh, two evaluations
+        flags = ['--cfg-options', f'train_cfg.max_iters={4 * epochs}',
+                 f'train_cfg.val_interval={2 * epochs}',
+                 f'default_hooks.checkpoint.interval={2 * epochs}']
+    return _pipeline_row('eercl', EERCL_CONFIG, work_dir, dict(source=source_dir), flags, {})
+
+
 def main(argv=None) -> dict:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -155,6 +166,10 @@ def main(argv=None) -> dict:
     if 'clup' in methods:
         print('[ferda demo] CluP on lab -> wild (SwAV, pseudo-labels, student)')
         runs['CluP (source-free, last epoch)'] = _clup(
+            args.work_dir, osp.join(args.work_dir, 'source_only'), args.epochs)
+    if 'eercl' in methods:
+        print('[ferda demo] EERCL on lab -> wild (AaD + class-relationship contrast)')
+        runs['EERCL (source-free, last iteration)'] = _eercl(
             args.work_dir, osp.join(args.work_dir, 'source_only'), args.epochs)
     if args.upper_bound:
         print('[ferda demo] target-trained upper bound on wild (uses target labels)')
