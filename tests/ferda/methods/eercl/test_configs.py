@@ -26,7 +26,7 @@ def _datasets(path):
 
 
 def test_every_method_config_has_its_source_stage():
-    assert len(EERCL_CONFIGS) == 11
+    assert len(EERCL_CONFIGS) == 13
     for path in EERCL_CONFIGS:
         cfg = Config.fromfile(path)
         (stage,) = cfg.pipeline
