@@ -23,6 +23,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .shot import class_centroids
+
 __all__ = ['LABELED_SAMPLES_MODES', 'shot_normalize', 'cluster_table', 'cluster_pseudo_labels',
            'drop_outliers', 'centroid_pseudo_labels', 'pseudo_labels_by_mode', 'select_purest',
            'iterative_cluster_selection']
@@ -251,7 +253,7 @@ def centroid_pseudo_labels(z: Tensor, probs: Tensor, cycles: int = 0) -> Tuple[T
     num_classes = probs.shape[1]
 
     def distances(w: Tensor) -> Tensor:
-        centroids = (w.t() @ z) / (1e-8 + w.sum(dim=0))[:, None]  # (C, D)
+        centroids = class_centroids(z, w)  # (C, D)
         return 1.0 - unit @ F.normalize(centroids, dim=1).t()  # (N, C)
 
     d = distances(weights)
