@@ -4,11 +4,15 @@ Stages (each a config, chained by ``experiments/clup.sh``):
 1. source model: ``configs/source_only/...`` (recipe A);
 2. SwAV on the unlabelled target train images: :class:`basicda.ssl.SwAV`;
 3a. pseudo-labels: :class:`ClusterPseudoLabelLoop` writes ``pseudo_labels.pt``;
-3b. student: :class:`basicda.models.MixupClassifier` on :class:`PseudoLabelDataset`.
+3b. student: :class:`basicda.models.MixupClassifier` on :class:`PseudoLabelDataset`,
+    optionally relabelled by the student every few epochs with
+    :class:`PseudoLabelRefreshHook` (an extension; off by default, as in the paper).
 """
 from .artefact import load_artefact, target_checksum
 from .dataset import PseudoLabelDataset
-from .loop import ClusterPseudoLabelLoop, clup_pseudo_labels
+from .loop import ClusterPseudoLabelLoop, clup_pseudo_labels, embed_batch, embed_dataset
+from .refresh import PseudoLabelRefreshHook, update_sampler_length
 
-__all__ = ['ClusterPseudoLabelLoop', 'PseudoLabelDataset', 'clup_pseudo_labels', 'load_artefact',
-           'target_checksum']
+__all__ = ['ClusterPseudoLabelLoop', 'PseudoLabelDataset', 'PseudoLabelRefreshHook',
+           'clup_pseudo_labels', 'embed_batch', 'embed_dataset', 'load_artefact',
+           'target_checksum', 'update_sampler_length']

@@ -15,7 +15,7 @@ An existing artefact is loaded and verified, never silently recomputed
 (``force_relabel=True`` recomputes).
 """
 import os.path as osp
-from typing import Optional, Sequence
+from typing import Callable, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -81,6 +81,73 @@ def clup_pseudo_labels(feats: torch.Tensor, logits: torch.Tensor, num_clusters: 
                 cluster_ids=[], candidates=[torch.arange(len(labels))])
 
 
+def check_settings(backend: str, mode: str, fraction: float) -> None:
+    """Raise ``ValueError`` for a k-means backend, ``labeled_samples_mode`` or fraction r
+    that :func:`clup_pseudo_labels` cannot run, before any pass is spent on it."""
+    if backend not in KMEANS_BACKENDS:
+        raise ValueError(f'backend must be one of {KMEANS_BACKENDS}, got {backend!r}')
+    if mode not in LABELED_SAMPLES_MODES:
+        raise ValueError(f'mode must be one of {LABELED_SAMPLES_MODES}, got {mode!r}')
+    if not 0 < fraction <= 1:
+        raise ValueError(f'fraction must be in (0, 1], got {fraction}')
+
+
+@torch.no_grad()
+def embed_batch(model, batch: dict) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor, dict]:
+    """CluP's embedding of one batch by a classifier (teacher or student), float32.
+
+    h = ``model.backbone(x)``; the feature is ``model.head.forward_features(h)`` when the
+    head has one (e.g. a bottleneck), else h; the logits are ``model.head(h)``. The
+    caller sets eval mode.
+
+    Args:
+        model: an ``ImageClassifier``-like model (``data_preprocessor``, ``backbone``,
+            ``head``), not wrapped.
+        batch: a collated batch whose ``data_samples`` carry ``sample_idx``.
+
+    Returns:
+        tuple: ``index`` (B,) dataset indices, ``feat`` (B, D) and ``logits`` (B, C)
+        float32 on the model's device, and the preprocessed ``data_samples``.
+    """
+    data = model.data_preprocessor(batch, False)
+    h = model.backbone(data['inputs'].float())
+    feat = model.head.forward_features(h) if hasattr(model.head, 'forward_features') else h
+    logits = model.head(h).float()
+    samples = data['data_samples']
+    return samples['sample_idx'], feat.float(), logits, samples
+
+
+@torch.no_grad()
+def embed_dataset(model, dataloader, on_batch: Optional[Callable] = None,
+                  before_batch: Optional[Callable] = None) -> Dict[str, torch.Tensor]:
+    """:func:`embed_batch` over a non-padding sharded loader, gathered by dataset index.
+
+    Args:
+        model: as in :func:`embed_batch` (in eval mode).
+        dataloader: every sample once over all ranks (``DefaultSampler(shuffle=False,
+            round_up=False)``, no ``drop_last``).
+        on_batch: optional ``f(i, batch, logits, data_samples)`` after each batch.
+        before_batch: optional ``f(i, batch)`` before each batch.
+
+    Returns:
+        dict: ``feat`` (N, D) and ``logits`` (N, C), float32 on the CPU, row j = sample
+        j, identical on every rank (N = ``len(dataloader.dataset)``).
+    """
+    index, feats, logits = [], [], []
+    for i, batch in enumerate(dataloader):
+        if before_batch is not None:
+            before_batch(i, batch)
+        idx, feat, out, samples = embed_batch(model, batch)
+        index.append(torch.as_tensor(idx).reshape(-1).cpu())
+        feats.append(feat.cpu())
+        logits.append(out.cpu())
+        if on_batch is not None:
+            on_batch(i, batch, out, samples)
+    n = len(dataloader.dataset)
+    return gather_by_index(torch.cat(index), dict(feat=torch.cat(feats),
+                                                  logits=torch.cat(logits)), n)
+
+
 @LOOPS.register_module()
 class ClusterPseudoLabelLoop(BaseLoop):
     """Test loop computing CluP's pseudo-label artefact (see the module docstring).
@@ -111,12 +178,7 @@ class ClusterPseudoLabelLoop(BaseLoop):
                  seed: int = 1234, backend: str = 'faiss', min_per_class: int = 0,
                  ssl_cycles: int = 0, force_relabel: bool = False) -> None:
         super().__init__(runner, dataloader)
-        if backend not in KMEANS_BACKENDS:
-            raise ValueError(f'backend must be one of {KMEANS_BACKENDS}, got {backend!r}')
-        if mode not in LABELED_SAMPLES_MODES:
-            raise ValueError(f'mode must be one of {LABELED_SAMPLES_MODES}, got {mode!r}')
-        if not 0 < fraction <= 1:
-            raise ValueError(f'fraction must be in (0, 1], got {fraction}')
+        check_settings(backend=backend, mode=mode, fraction=fraction)
         self.evaluator = runner.build_evaluator(evaluator) if isinstance(evaluator, dict) or \
             isinstance(evaluator, list) else evaluator
         self.settings = dict(num_clusters=num_clusters, fraction=fraction, mode=mode,
@@ -135,29 +197,22 @@ class ClusterPseudoLabelLoop(BaseLoop):
         runner = self.runner
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         model.eval()
-        index, feats, logits = [], [], []
-        for i, batch in enumerate(self.dataloader):
+
+        def before_batch(i, batch):
             runner.call_hook('before_test_iter', batch_idx=i, data_batch=batch)
-            data = model.data_preprocessor(batch, False)
-            h = model.backbone(data['inputs'].float())
-            feat = model.head.forward_features(h) if hasattr(model.head, 'forward_features') \
-                else h
-            out = model.head(h).float()
-            index.append(data['data_samples']['sample_idx'])
-            feats.append(feat.float().cpu())
-            logits.append(out.cpu())
-            samples = data['data_samples']
+
+        def on_batch(i, batch, logits, samples):
             outputs = [dict(pred_score=row, gt_label=int(y), sample_idx=int(j)) for row, y, j in
-                       zip(out, samples['gt_label'].tolist(), samples['sample_idx'].tolist())]
+                       zip(logits, samples['gt_label'].tolist(), samples['sample_idx'].tolist())]
             if self.evaluator is not None:
                 self.evaluator.process(data_samples=outputs, data_batch=batch)
             runner.call_hook('after_test_iter', batch_idx=i, data_batch=batch, outputs=outputs)
             if i % 20 == 0:
                 print_log(f'pseudo-labels: teacher pass {i + 1}/{len(self.dataloader)}',
                           logger='current')
-        n = len(self.dataloader.dataset)
-        return gather_by_index(torch.cat(index).cpu(), dict(feat=torch.cat(feats),
-                                                            logits=torch.cat(logits)), n)
+
+        return embed_dataset(model, self.dataloader, on_batch=on_batch,
+                             before_batch=before_batch)
 
     def _expected(self, dataset) -> dict:
         load_from = self.runner._load_from
