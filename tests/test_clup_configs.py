@@ -98,3 +98,11 @@ def test_synfer_clup_configs_and_their_stages_build(path, synfer_workdir, monkey
     assert cfg.val_evaluator.prefix == cfg.custom_hooks[0]['target_prefixes'][0]
     with torch.no_grad():
         assert student(test[0]['inputs'][None].float(), mode='tensor').shape == (1, 7)
+
+
+@pytest.mark.parametrize('path', CONFIGS + SYNFER, ids=osp.basename)
+def test_student_drops_the_incomplete_last_batch(path):
+    """The selection has any size; a last batch of one sample would stop BN training."""
+    cfg = Config.fromfile(path)
+    assert cfg.train_dataloader.dataset.type == 'PseudoLabelDataset'
+    assert cfg.train_dataloader.drop_last is True

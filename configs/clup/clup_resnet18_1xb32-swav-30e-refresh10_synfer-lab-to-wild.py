@@ -16,9 +16,6 @@ refresh_dataloader = dict(
     dataset=dict(type='FaceDataset', reader={{_base_.train_dataloader.dataset.dataset.reader}},
                  pipeline={{_base_.test_pipeline}}, crop='box', num_classes=7,
                  cache_images=True))
-# every refresh changes the selection size: a last batch of one sample would stop BN
-# training (size = 1 mod 32), so the incomplete last batch of each epoch is dropped
-train_dataloader = dict(drop_last=True)
 custom_hooks = [
     dict(type='OracleTracker', target_prefixes=['wild_test']),
     dict(type='PseudoLabelRefreshHook', interval=10, refresh_dataloader=refresh_dataloader),

@@ -38,6 +38,9 @@ train_dataloader = dict(
     batch_size=32,
     num_workers=2,
     persistent_workers=False,
+    # the selection's size is arbitrary: a last batch of one sample would stop BN
+    # training (size = 1 mod 32), so the incomplete last batch of an epoch is dropped
+    drop_last=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     collate_fn=dict(type='default_collate'),
     worker_init_fn=dict(type='basicda.seed_worker_from_torch'),
