@@ -19,7 +19,7 @@ from basicda.losses.swav import sinkhorn_knopp, swav_loss
 from basicda.ops.gather import all_gather_cat, world_info
 from basicda.registry import MODELS
 
-__all__ = ['SwAV', 'local_queue_length', 'push_queue']
+__all__ = ['SwAV', 'local_queue_length', 'push_queue', 'swav_collapse_stats']
 
 
 def local_queue_length(queue_length: int, batch_size: int, world_size: int) -> int:
@@ -45,6 +45,32 @@ def push_queue(queue: Tensor, rows: Tensor) -> Tensor:
     if rows.shape[0] > queue.shape[0]:
         raise ValueError(f'cannot push {rows.shape[0]} rows into a queue of {queue.shape[0]}')
     return torch.cat([rows.to(queue.dtype), queue[:queue.shape[0] - rows.shape[0]]])
+
+
+@torch.no_grad()
+def swav_collapse_stats(scores: Sequence[Tensor], codes: Sequence[Tensor],
+                        assign_ids: Sequence[int]) -> Dict[str, Tensor]:
+    """Logged signs of the flat-score collapse of SwAV on small data.
+
+    The loss sits at ln P when the scores of an image are (nearly) the same for every
+    prototype: the codes are then uniform and the swapped prediction is trivially
+    matched by a uniform softmax. ``score_std`` is the spread of an image's scores over
+    the prototypes (mean over the assignment crops' images; 0 = flat), ``code_max``
+    the mean largest code (1/P = uniform codes).
+
+    Shape:
+        - scores: V tensors (B, P); codes: |assign_ids| tensors (B, P).
+        - Output: dict of two scalars.
+
+    Example:
+        >>> s = [torch.tensor([[1., 0.], [1., 1.]])] * 2
+        >>> q = [torch.tensor([[1., 0.], [.5, .5]])]
+        >>> {k: round(float(v), 4) for k, v in swav_collapse_stats(s, q, [0]).items()}
+        {'score_std': 0.3536, 'code_max': 0.75}
+    """
+    score_std = torch.stack([scores[a].float().std(dim=1).mean() for a in assign_ids]).mean()
+    code_max = torch.stack([q.max(dim=1).values.mean() for q in codes]).mean()
+    return dict(score_std=score_std, code_max=code_max)
 
 
 @MODELS.register_module()
@@ -185,7 +211,8 @@ class SwAV(BaseModel):
                     self.queue[slot] = push_queue(self.queue[slot], z[a].detach())
                 self.queue_fill = min(self.queue_fill + batch_size, self.queue.shape[1])
         loss = swav_loss(scores, codes, self.assign_crops, self.temperature)
-        return dict(loss_swav=loss, queue_used=torch.tensor(float(use_queue)))
+        return dict(loss_swav=loss, queue_used=torch.tensor(float(use_queue)),
+                    **swav_collapse_stats(scores, codes, self.assign_crops))
 
     # -- the step --------------------------------------------------------------
     def train_step(self, data, optim_wrapper, ddp=None) -> Dict[str, Tensor]:

@@ -7,7 +7,7 @@ from torch.testing import assert_close
 
 from basicda.losses import sinkhorn_knopp, swav_loss
 from basicda.models import ImageClassifier, TimmBackbone
-from basicda.ssl import SwAV, local_queue_length, push_queue
+from basicda.ssl import SwAV, local_queue_length, push_queue, swav_collapse_stats
 
 
 def _model(**kw):
@@ -54,6 +54,25 @@ def test_loss_equals_the_pure_functions_and_groups_crops_by_size():
     codes = [sinkhorn_knopp(scores[a].detach(), 0.05, 3) for a in (0, 1)]
     expected = swav_loss(scores, codes, (0, 1), 0.1)
     assert_close(model(crops, mode='loss')['loss_swav'], expected)
+
+
+def test_collapse_stats_worked_example_and_flat_prototypes():
+    scores = [torch.tensor([[1., 0.], [1., 1.]])] * 2
+    stats = swav_collapse_stats(scores, [torch.tensor([[1., 0.], [.5, .5]])], [0])
+    assert_close(stats['score_std'], torch.tensor(0.5 ** 0.5 / 2))
+    assert_close(stats['code_max'], torch.tensor(0.75))
+    # identical prototypes: every image scores the same on all P -> flat, uniform codes
+    model = _model()
+    _hub()
+    with torch.no_grad():
+        model.prototypes.weight.copy_(model.prototypes.weight[:1].expand(6, -1))
+    out = model(_crops(), mode='loss')
+    assert out['score_std'] < 1e-6
+    assert_close(out['code_max'], torch.tensor(1 / 6))
+    assert_close(out['loss_swav'], torch.tensor(6.).log())  # the collapse sits at ln P
+    # random prototypes: spread scores, codes sharper than uniform
+    out = _model()(_crops(), mode='loss')
+    assert out['score_std'] > 0.05 and out['code_max'] > 1 / 6 + 0.01
 
 
 def test_train_step_normalises_and_freezes_prototypes():
