@@ -5,8 +5,9 @@ and expose the same surface:
 
 * ``forward(feats) -> logits`` :math:`(B, C)`;
 * ``forward_features(feats)``: the pre-logit feature the SFDA methods use
-  (:math:`z` for :class:`BottleneckWNHead`, :math:`f` itself for
-  :class:`LinearClsHead`), of width ``feature_dim``;
+  (:math:`z` for :class:`BottleneckWNHead`, the hidden layer for
+  :class:`MLPClsHead`, :math:`f` itself for :class:`LinearClsHead`), of width
+  ``feature_dim``;
 * the classifier is ``self.fc``.
 
 Weight norm uses ``torch.nn.utils.parametrizations.weight_norm``, whose state
@@ -25,7 +26,7 @@ from torch.nn.utils import parametrizations
 
 from basicda.registry import MODELS
 
-__all__ = ['LinearClsHead', 'BottleneckWNHead', 'map_legacy_weight_norm_keys']
+__all__ = ['LinearClsHead', 'MLPClsHead', 'BottleneckWNHead', 'map_legacy_weight_norm_keys']
 
 _LEGACY_SUFFIXES = {
     'weight_g': 'parametrizations.weight.original0',
@@ -99,6 +100,58 @@ class LinearClsHead(nn.Module):
 
     def forward(self, feats: Tensor) -> Tensor:
         return self.fc(feats)
+
+
+@MODELS.register_module()
+class MLPClsHead(nn.Module):
+    r"""Two-layer classifier :math:`o = W_2\,\mathrm{ReLU}(W_1 f + b_1) + b_2`.
+
+    CluP's ``mlp_head=True`` student head (``specs/clup.md`` §2.8): Linear(D, 128)
+    -> ReLU -> Linear(128, C), default ``nn.Linear`` init; ``weight_norm`` applies to
+    the last layer ``fc`` as in :class:`LinearClsHead`. Its type and
+    ``feature_dim`` are in the checkpoint's ``meta.arch``, so a file written with it
+    never loads into a linear-head model (the reference could not reload these).
+
+    Args:
+        in_dim (int): :math:`D`, the backbone feature width.
+        num_classes (int): :math:`C`.
+        hidden_dim (int): width :math:`H` of the hidden layer. Default: 128.
+        weight_norm (bool): weight-normalise ``fc`` over dim 0. Default: False.
+
+    Shape:
+        - feats: :math:`(B, D)`
+        - ``forward_features`` output (the hidden activation): :math:`(B, H)`
+        - Output: :math:`(B, C)`
+
+    Example:
+        >>> head = MLPClsHead(512, 7)
+        >>> f = torch.randn(4, 512)
+        >>> head.forward_features(f).shape, head(f).shape
+        (torch.Size([4, 128]), torch.Size([4, 7]))
+    """
+
+    def __init__(self, in_dim: int, num_classes: int, hidden_dim: int = 128,
+                 weight_norm: bool = False):
+        super().__init__()
+        _check_positive(in_dim=in_dim, num_classes=num_classes, hidden_dim=hidden_dim)
+        self.in_dim = in_dim
+        self.num_classes = num_classes
+        self.hidden_dim = hidden_dim
+        self.weight_norm = weight_norm
+        self.hidden = nn.Linear(in_dim, hidden_dim)
+        self.fc = nn.Linear(hidden_dim, num_classes)
+        if weight_norm:
+            self.fc = parametrizations.weight_norm(self.fc, name='weight', dim=0)
+
+    @property
+    def feature_dim(self) -> int:
+        return self.hidden_dim
+
+    def forward_features(self, feats: Tensor) -> Tensor:
+        return self.hidden(feats).relu()
+
+    def forward(self, feats: Tensor) -> Tensor:
+        return self.fc(self.forward_features(feats))
 
 
 @MODELS.register_module()

@@ -25,6 +25,7 @@ model = dict(
     class_names=('Surprise', 'Fear', 'Disgust', 'Happiness', 'Sadness', 'Anger', 'Neutral'),
     backbone=dict(type='TimmBackbone', name='resnet18', pretrained=False, stem='default',
                   checkpoint=None),
+    # the reference's mlp_head=True: head=dict(type='MLPClsHead', hidden_dim=128)
     head=dict(type='LinearClsHead', weight_norm=False),
     mixup_alpha=0.2,
     mixaug_alpha=0.0,

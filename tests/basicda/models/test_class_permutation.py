@@ -4,7 +4,7 @@ from torch import nn
 from torch.testing import assert_close
 
 from basicda.models.class_permutation import class_permutation, permute_head
-from basicda.models.heads import BottleneckWNHead, LinearClsHead
+from basicda.models.heads import BottleneckWNHead, LinearClsHead, MLPClsHead
 
 ALPHABETICAL = ['Anger', 'Disgust', 'Fear', 'Happiness', 'Neutral', 'Sadness', 'Surprise']
 CANONICAL = ['Surprise', 'Fear', 'Disgust', 'Happiness', 'Sadness', 'Anger', 'Neutral']
@@ -34,7 +34,8 @@ def test_class_permutation_errors():
 
 @pytest.mark.parametrize('make_head', [lambda: LinearClsHead(16, 7),
                                        lambda: LinearClsHead(16, 7, weight_norm=True),
-                                       lambda: BottleneckWNHead(16, 7, bottleneck_dim=8)])
+                                       lambda: BottleneckWNHead(16, 7, bottleneck_dim=8),
+                                       lambda: MLPClsHead(16, 7, hidden_dim=8)])
 def test_permuted_head_gives_permuted_logits(make_head):
     torch.manual_seed(0)
     model = nn.Module()

@@ -5,7 +5,8 @@ import torch
 from torch import nn
 from torch.testing import assert_close
 
-from basicda.models.heads import BottleneckWNHead, LinearClsHead, map_legacy_weight_norm_keys
+from basicda.models.heads import (BottleneckWNHead, LinearClsHead, MLPClsHead,
+                                  map_legacy_weight_norm_keys)
 from basicda.registry import MODELS
 
 
@@ -37,7 +38,8 @@ def test_bottleneck_head_structure_and_init():
 
 
 @pytest.mark.parametrize('make', [lambda: BottleneckWNHead(64, 7, bottleneck_dim=16),
-                                  lambda: LinearClsHead(16, 7, weight_norm=True)])
+                                  lambda: LinearClsHead(16, 7, weight_norm=True),
+                                  lambda: MLPClsHead(64, 7, hidden_dim=16, weight_norm=True)])
 def test_weight_norm_init(make):
     torch.manual_seed(0)
     head = make()
@@ -63,6 +65,38 @@ def test_linear_head_plain_and_features():
     assert head.forward_features(feats) is feats and head.feature_dim == 512
     assert_close(head(feats), feats @ head.fc.weight.t() + head.fc.bias)
     assert not hasattr(head.fc, 'parametrizations')
+
+
+def test_mlp_head_is_linear_relu_linear():
+    torch.manual_seed(0)
+    head = MLPClsHead(512, 7)
+    assert head.hidden.weight.shape == (128, 512) and head.fc.weight.shape == (7, 128)
+    assert head.feature_dim == 128
+    feats = torch.randn(5, 512)
+    hidden = (feats @ head.hidden.weight.t() + head.hidden.bias).clamp(min=0)
+    assert_close(head.forward_features(feats), hidden)
+    assert_close(head(feats), hidden @ head.fc.weight.t() + head.fc.bias)
+    assert (hidden == 0).any() and (hidden > 0).any()  # the ReLU acts
+    with pytest.raises(ValueError):
+        MLPClsHead(512, 7, hidden_dim=0)
+
+
+def test_mlp_head_checkpoint_never_loads_into_a_linear_head():
+    from basicda.models.backbones import check_arch_meta
+    from basicda.registry import MODELS
+    cfg = dict(type='ImageClassifier', num_classes=7,
+               backbone=dict(type='TimmBackbone', name='test_resnet'),
+               head=dict(type='MLPClsHead'))
+    mlp = MODELS.build(cfg)
+    assert mlp.arch_meta['head'] == 'MLPClsHead' and mlp.arch_meta['feature_dim'] == 128
+    linear = MODELS.build(dict(cfg, head=dict(type='LinearClsHead')))
+    with pytest.raises(ValueError, match="'head': model has 'LinearClsHead', checkpoint has "
+                                         "'MLPClsHead'"):
+        check_arch_meta(linear.arch_meta, mlp.arch_meta)
+    again = MODELS.build(cfg)
+    again.load_state_dict(mlp.state_dict(), strict=True)
+    x = torch.randn(2, 3, 32, 32)
+    assert_close(again.eval()(x), mlp.eval()(x), rtol=0, atol=0)
 
 
 def test_linear_head_weight_norm_equals_plain_at_init():
