@@ -7,7 +7,7 @@ from torch import Tensor
 
 from basicda.losses.mixup import (mixup, mixup_lambda_generator, mixup_loss,
                                   mixup_perm_generator, sample_mixup)
-from basicda.ops.gather import world_info
+from basicda.ops.gather import all_gather_cat, world_info
 from basicda.registry import MODELS
 
 from .classifier import ImageClassifier
@@ -34,12 +34,14 @@ class MixupClassifier(ImageClassifier):
         mixup_zero_means_swap: the reference's alpha = 0 -> lambda = 0. Default: False.
         seed: seed of the mixup streams; None takes the run's seed (DARunner puts
             it in the message hub). Default: None.
+        check_ranks: debug: all-gather lambda every step and raise if the ranks
+            drew different values (a collective per step). Default: False.
         **kwargs: :class:`ImageClassifier` arguments.
     """
 
     def __init__(self, mixup_alpha: Optional[float] = 0.2, mixaug_alpha: float = 0.0,
                  mixup_zero_means_swap: bool = False, seed: Optional[int] = None,
-                 **kwargs) -> None:
+                 check_ranks: bool = False, **kwargs) -> None:
         kwargs.setdefault('loss', dict(type='LabelSmoothingCrossEntropy', eps=0.0))
         super().__init__(**kwargs)
         if mixaug_alpha < 0:
@@ -47,6 +49,7 @@ class MixupClassifier(ImageClassifier):
         self.mixup_alpha, self.mixaug_alpha = mixup_alpha, float(mixaug_alpha)
         self.mixup_zero_means_swap = mixup_zero_means_swap
         self.seed = seed
+        self.check_ranks = check_ranks
 
     def _streams(self):
         hub = MessageHub.get_current_instance()
@@ -62,6 +65,11 @@ class MixupClassifier(ImageClassifier):
         lam_gen, perm_gen = self._streams()
         lam, perm = sample_mixup(inputs.shape[0], self.mixup_alpha, lam_gen, perm_gen,
                                  zero_means_swap=self.mixup_zero_means_swap)
+        if self.check_ranks and world_info()[1] > 1:
+            drawn = all_gather_cat(torch.tensor([float(lam)], device=inputs.device))
+            if not torch.all(drawn == drawn[0]):
+                raise RuntimeError(f'mixup lambda differs between ranks: {drawn.tolist()} '
+                                   '(the seed in the message hub must be the same on all ranks)')
         perm = perm.to(inputs.device)
         x_mix, y_a, y_b = mixup(inputs, target, lam, perm)
         logits = self.head(self.backbone(x_mix))
