@@ -129,3 +129,27 @@ def test_student_resume_after_sigkill_ends_with_the_same_weights(clup_run, synfe
     ra = json.loads((root / 'results.json').read_text())
     rb = json.loads((killed / 'results.json').read_text())
     assert ra['metrics'] == rb['metrics'] and ra['oracle'] == rb['oracle']
+
+
+def test_swav_resume_continues_as_if_never_stopped(synfer_workdir):
+    """3 epochs straight = 2 epochs + --resume + 1: weights, optimiser momentum and the
+    per-rank queue (created at epoch 1, full and in use by then) bit-identical."""
+    swav = os.path.join(REPO, 'tests', 'configs', 'tiny_clup_swav.py')
+    straight = synfer_workdir / 'runs' / 'swav_straight'
+    resumed = synfer_workdir / 'runs' / 'swav_resumed'
+    keep = ['--cfg-options', 'default_hooks.checkpoint.max_keep_ckpts=-1']
+    run(train_cmd(swav, '--work-dir', str(straight), *keep), cwd=synfer_workdir)
+    middle = _load(straight / 'epoch_2.pth')
+    assert middle['method_state']['queue'] is not None  # the queue is part of the resume
+    run(train_cmd(swav, '--work-dir', str(resumed), '--resume', str(straight / 'epoch_2.pth'),
+                  *keep), cwd=synfer_workdir)
+    a, b = _load(straight / 'epoch_3.pth'), _load(resumed / 'epoch_3.pth')
+    assert not torch.equal(a['method_state']['queue'], middle['method_state']['queue'])
+    torch.testing.assert_close(a['method_state']['queue'], b['method_state']['queue'],
+                               rtol=0, atol=0)
+    assert a['method_state']['queue_fill'].tolist() == b['method_state']['queue_fill'].tolist()
+    for key in a['state_dict']:
+        torch.testing.assert_close(a['state_dict'][key], b['state_dict'][key], rtol=0, atol=0,
+                                   msg=f'{key} differs after resume')
+    for sa, sb in zip(a['optimizer']['state'].values(), b['optimizer']['state'].values()):
+        torch.testing.assert_close(sa['momentum_buffer'], sb['momentum_buffer'], rtol=0, atol=0)
