@@ -148,6 +148,28 @@ def embed_dataset(model, dataloader, on_batch: Optional[Callable] = None,
                                                   logits=torch.cat(logits)), n)
 
 
+def selection_diagnostics(labels: torch.Tensor, selected: torch.Tensor,
+                        predictions: torch.Tensor, truth: torch.Tensor,
+                        num_classes: int) -> dict:
+    """Selected count per pseudo-class and the ground-truth diagnostics of a
+    pseudo-labelling (stage 3a or a refresh).
+
+    Args:
+        labels: (N,) pseudo-labels. selected: (S,) indices. predictions: (N,) argmax
+            of the labelling model (teacher or student). truth: (N,) ground truth
+            (diagnostics only).
+
+    Returns:
+        dict: ``counts`` (list of C ints), ``precision`` of labels[selected] against
+        the truth, ``accuracy`` of that model's argmax on all N samples.
+    """
+    counts = torch.bincount(labels[selected], minlength=num_classes).tolist()
+    precision = float((labels[selected] == truth[selected]).float().mean()) \
+        if len(selected) else float('nan')
+    accuracy = float((predictions == truth).float().mean())
+    return dict(counts=counts, precision=precision, accuracy=accuracy)
+
+
 @LOOPS.register_module()
 class ClusterPseudoLabelLoop(BaseLoop):
     """Test loop computing CluP's pseudo-label artefact (see the module docstring).
@@ -264,10 +286,9 @@ class ClusterPseudoLabelLoop(BaseLoop):
         num_classes = artefact['num_classes']
         selected, labels = artefact['selected'], artefact['labels']
         truth = torch.as_tensor(np.asarray(dataset.labels))
-        counts = torch.bincount(labels[selected], minlength=num_classes).tolist()
-        teacher_acc = float((artefact['predictions'] == truth).float().mean())
-        precision = float((labels[selected] == truth[selected]).float().mean()) \
-            if len(selected) else float('nan')
+        diag = selection_diagnostics(labels, selected, artefact['predictions'], truth,
+                                     num_classes)
+        counts, precision, teacher_acc = diag['counts'], diag['precision'], diag['accuracy']
         print_log(f'pseudo-labels: selected {len(selected)}/{len(truth)} target samples, per '
                   f'class {counts}; diag (ground truth): selection precision '
                   f'{100 * precision:.1f} % vs teacher accuracy on all target train '

@@ -43,10 +43,10 @@ from ferda.registry import HOOKS
 
 from .artefact import load_artefact, save_artefact, settings_hash, target_checksum
 from .dataset import PseudoLabelDataset
-from .loop import check_settings, clup_pseudo_labels, embed_dataset
+from .loop import check_settings, clup_pseudo_labels, embed_dataset, selection_diagnostics
 
 __all__ = ['PseudoLabelRefreshHook', 'update_sampler_length', 'refresh_due', 'refreshes_done',
-           'refresh_diagnostics', 'REFRESH_ARTEFACT', 'REFRESH_SETTINGS']
+           'REFRESH_ARTEFACT', 'REFRESH_SETTINGS']
 
 #: File name of refresh round t in the work dir.
 REFRESH_ARTEFACT = 'pseudo_labels_refresh_{round}.pt'
@@ -93,26 +93,6 @@ def refresh_due(epoch: int, interval: int, max_epochs: int) -> bool:
 def refreshes_done(epoch: int, interval: int, max_epochs: int) -> int:
     """How many refreshes a run has made by the end of epoch ``epoch``."""
     return 0 if interval <= 0 else min(epoch, max_epochs - 1) // interval
-
-
-def refresh_diagnostics(labels: torch.Tensor, selected: torch.Tensor,
-                        predictions: torch.Tensor, truth: torch.Tensor,
-                        num_classes: int) -> dict:
-    """Selected count per pseudo-class and the ground-truth diagnostics of a refresh.
-
-    Args:
-        labels: (N,) pseudo-labels. selected: (S,) indices. predictions: (N,) argmax
-            of the student. truth: (N,) ground truth (diagnostics only).
-
-    Returns:
-        dict: ``counts`` (list of C ints), ``precision`` of labels[selected] against
-        the truth, ``accuracy`` of the student's argmax on all N samples.
-    """
-    counts = torch.bincount(labels[selected], minlength=num_classes).tolist()
-    precision = float((labels[selected] == truth[selected]).float().mean()) \
-        if len(selected) else float('nan')
-    accuracy = float((predictions == truth).float().mean())
-    return dict(counts=counts, precision=precision, accuracy=accuracy)
 
 
 def _state_sha256(model: torch.nn.Module) -> str:
@@ -272,7 +252,7 @@ class PseudoLabelRefreshHook(Hook):
         self._apply(runner, round_, result['labels'], result['selected'], result['soft'],
                     epochs_done=epoch, iters_done=runner.iter)
         truth = torch.as_tensor(np.asarray(dataset.dataset.labels))
-        diag = refresh_diagnostics(result['labels'], result['selected'], result['predictions'],
+        diag = selection_diagnostics(result['labels'], result['selected'], result['predictions'],
                                    truth, num_classes)
         hub = runner.message_hub
         hub.update_scalar('train/refresh_round', float(round_))

@@ -45,3 +45,15 @@ def test_other_modes_and_arguments():
         clup_pseudo_labels(feats, logits, 3, 0.5, mode='normal', iter_clusters=2)
     with pytest.raises(ValueError, match='mode must be'):
         clup_pseudo_labels(feats, logits, 3, 0.5, mode='nope')
+
+
+def test_selection_diagnostics_worked_example():
+    from ferda.methods.clup.loop import selection_diagnostics
+    labels = torch.tensor([0, 1, 1, 2, 0])
+    selected = torch.tensor([0, 2, 3])
+    predictions = torch.tensor([0, 0, 1, 2, 2])
+    truth = torch.tensor([0, 1, 2, 2, 0])
+    diag = selection_diagnostics(labels, selected, predictions, truth, num_classes=3)
+    assert diag['counts'] == [1, 1, 1]
+    assert diag['precision'] == pytest.approx(2 / 3)  # samples 0 and 3 right, 2 wrong
+    assert diag['accuracy'] == pytest.approx(2 / 5)   # predictions right at 0 and 3
