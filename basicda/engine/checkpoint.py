@@ -15,17 +15,25 @@ Two faults of mmengine 0.10.7 are fixed here, in one place:
   kill mid-write leaves a truncated checkpoint that ``--resume`` then picks up.
   :class:`AtomicLocalBackend` writes a temporary file in the same folder,
   fsyncs it and renames it over the target (atomic on POSIX).
+* **Finding the checkpoint to resume.** ``CheckpointHook`` writes the
+  ``last_checkpoint`` pointer with a plain ``open(.., 'w')`` after the checkpoint,
+  so a kill in between leaves it empty (or pointing to the previous file) and
+  mmengine's auto-resume then fails on ``''``. :func:`latest_checkpoint` takes the
+  newest ``epoch_N.pth`` / ``iter_N.pth`` in the folder when the pointer is
+  missing, empty, stale or dangling (``DARunner`` uses it).
 
 :func:`install` registers both with mmengine's own extension points
 (``CheckpointLoader.register_scheme``, ``register_backend``, ``copyreg``); it is idempotent
 and runs when :mod:`basicda.engine` is imported.
 """
 import copyreg
+import glob
 import os
+import re
 import os.path as osp
 import tempfile
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Optional, Union
 
 import numpy as np
 import torch
@@ -109,6 +117,40 @@ class AtomicLocalBackend(LocalBackend):
 
 
 _INSTALLED = False
+_NUMBERED = re.compile(r'^(epoch|iter)_(\d+)\.pth$')
+
+
+def latest_checkpoint(work_dir: str) -> Optional[str]:
+    """The checkpoint ``--resume`` should continue from, or None if there is none.
+
+    Reads mmengine's ``last_checkpoint`` pointer, but falls back to (or prefers) the
+    highest-numbered ``epoch_N.pth`` / ``iter_N.pth`` in ``work_dir`` when the
+    pointer is missing, empty, names a file that does not exist, or names an older
+    numbered checkpoint than one on disk (a kill between writing the checkpoint and
+    the pointer). A pointer to an existing file without a number in its name (a
+    custom name) is kept.
+
+    Example:
+        ``work_dir`` with ``epoch_1.pth``, ``epoch_2.pth`` and an empty
+        ``last_checkpoint`` -> ``<work_dir>/epoch_2.pth``.
+    """
+    numbered = []
+    for path in glob.glob(osp.join(work_dir, '*.pth')):
+        match = _NUMBERED.match(osp.basename(path))
+        if match:
+            numbered.append((int(match.group(2)), path))
+    newest = max(numbered)[1] if numbered else None
+    pointer = osp.join(work_dir, 'last_checkpoint')
+    named = ''
+    if osp.isfile(pointer):
+        with open(pointer) as f:
+            named = f.read().strip()
+    if named and osp.isfile(named):
+        match = _NUMBERED.match(osp.basename(named))
+        if newest is None or match is None or \
+                int(match.group(2)) >= max(numbered)[0]:
+            return named
+    return newest
 
 
 def install() -> None:

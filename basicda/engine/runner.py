@@ -12,12 +12,25 @@ from mmengine.runner import Runner
 
 from basicda.registry import RUNNERS
 
+from .checkpoint import latest_checkpoint
+
 LOG_FILE = osp.join('logs', 'train.log')
 
 
 @RUNNERS.register_module()
 class DARunner(Runner):
-    """mmengine ``Runner`` whose log file is ``<work_dir>/logs/train.log``."""
+    """mmengine ``Runner`` whose log file is ``<work_dir>/logs/train.log`` and whose
+    auto-resume (``--resume`` without a path) survives a kill between a checkpoint
+    and its ``last_checkpoint`` pointer (:func:`~basicda.engine.checkpoint.latest_checkpoint`).
+    """
+
+    def load_or_resume(self) -> None:
+        if self._resume and self._load_from is None and not self._has_loaded:
+            found = latest_checkpoint(self.work_dir)
+            if found is not None:
+                self.logger.info(f'Auto resuming from the latest checkpoint {found}')
+                self._load_from = found
+        return super().load_or_resume()
 
     def build_logger(self, log_level='INFO', log_file=None, **kwargs):
         if log_file is None:

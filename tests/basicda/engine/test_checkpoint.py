@@ -65,3 +65,25 @@ def test_local_backend_is_atomic_after_install(tmp_path):
     assert isinstance(backend, ckpt.AtomicLocalBackend)
     backend.put_text('epoch_2.pth', tmp_path / 'last_checkpoint')
     assert (tmp_path / 'last_checkpoint').read_text() == 'epoch_2.pth'
+
+
+def test_latest_checkpoint_survives_a_kill_before_the_pointer(tmp_path):
+    from basicda.engine.checkpoint import latest_checkpoint
+    assert latest_checkpoint(str(tmp_path)) is None
+    for name in ('epoch_1.pth', 'epoch_2.pth', 'epoch_10.pth', 'best_x_epoch_9.pth'):
+        (tmp_path / name).write_bytes(b'x')
+    newest = str(tmp_path / 'epoch_10.pth')
+    assert latest_checkpoint(str(tmp_path)) == newest  # no pointer
+    pointer = tmp_path / 'last_checkpoint'
+    pointer.write_text('')  # killed while mmengine rewrote it
+    assert latest_checkpoint(str(tmp_path)) == newest
+    pointer.write_text(str(tmp_path / 'epoch_2.pth'))  # killed before it was updated
+    assert latest_checkpoint(str(tmp_path)) == newest
+    pointer.write_text(str(tmp_path / 'epoch_11.pth'))  # dangling
+    assert latest_checkpoint(str(tmp_path)) == newest
+    pointer.write_text(newest)
+    assert latest_checkpoint(str(tmp_path)) == newest
+    custom = tmp_path / 'my.pth'
+    custom.write_bytes(b'x')
+    pointer.write_text(str(custom))  # another existing file: kept
+    assert latest_checkpoint(str(tmp_path)) == str(custom)
