@@ -12,7 +12,7 @@ from basicda.pseudo_label import (LABELED_SAMPLES_MODES, centroid_pseudo_labels,
                                   iterative_cluster_selection, pseudo_labels_by_mode,
                                   select_purest, shot_normalize)
 
-# specs/clup.md §5
+# docs/clup.md §5
 CLUSTERS = torch.tensor([0, 0, 0, 1, 1, 2, 2, 2, 2, 3])
 PREDICTIONS = torch.tensor([2, 1, 1, 3, 3, 5, 0, 0, 5, 6])
 LABELS = torch.tensor([1, 1, 1, 3, 3, 0, 0, 0, 0, 6])
