@@ -1,6 +1,7 @@
 """The repository documents itself: every path the README, docs/ and the experiment scripts
 name exists, no file cites the design specs outside the repository, and every
 ``docs/<page>.md §N`` citation in code, configs and tests names a section that exists."""
+import fnmatch
 import glob
 import itertools
 import os
@@ -13,8 +14,9 @@ from tests.conftest import REPO
 
 #: top-level folders whose paths the documents may name
 PATH_ROOTS = ('configs', 'docs', 'ferda', 'basicda', 'experiments', 'tests')
-#: folders never scanned (generated data, run folders, VCS and caches)
-SKIP_DIRS = {'.git', 'runs', 'work_dirs', 'build', 'dist', '__pycache__', '.pytest_cache'}
+#: folders never scanned (generated data, run folders, environments, caches; hidden folders too)
+SKIP_DIRS = {'runs', 'work_dirs', 'build', 'dist', '__pycache__', 'venv', 'env', 'node_modules',
+             'site-packages'}
 SKIP_PATHS = {osp.join('data', 'synfer'), osp.join('data', 'cache')}
 TEXT_SUFFIXES = ('.py', '.md', '.sh', '.txt', '.cfg', '.toml', '.ini', '.yml', '.yaml')
 # built in two pieces so that this file does not cite what it forbids
@@ -29,7 +31,8 @@ HEADING = re.compile(r'^#{2,6}\s+(\d+(?:\.\d+)*)\.?\s')
 
 def _text_files():
     for folder, dirs, files in os.walk(REPO):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.endswith('.egg-info')
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith('.')
+                         and not d.endswith('.egg-info')
                          and osp.relpath(osp.join(folder, d), REPO) not in SKIP_PATHS)
         for name in sorted(files):
             if name.endswith(TEXT_SUFFIXES):
@@ -116,7 +119,7 @@ def test_every_named_repository_path_exists(document):
                 if missing is not None:
                     problems.append(f'{number}: {path} ({missing} does not exist)')
             for name in BARE_PY.findall(line):
-                if not _is_template(name) and not any(glob.fnmatch.filter(names, n) for n in _expand_braces(name)):
+                if not _is_template(name) and not any(fnmatch.filter(names, n) for n in _expand_braces(name)):
                     problems.append(f'{number}: {name} (no such file in the repository)')
             if document.endswith('.md'):
                 for link in LINK.findall(line):
