@@ -1,6 +1,6 @@
 """Per-sample banks indexed by dataset index, and their full refresh.
 
-EERCL (``specs/eercl.md`` §2.2) keeps a weak bank (student features and
+EERCL (``docs/eercl.md`` §2.2) keeps a weak bank (student features and
 probabilities, refreshed every R iterations) and an AaD bank (teacher features
 and scores, filled once and then updated with every batch). A bank row belongs
 to one dataset sample, so rows are addressed by the dataset index that the

@@ -1,7 +1,7 @@
 """A fixed-size FIFO of rows (MoCo-style queue) that knows which rows are filled.
 
 EERCL keeps two queues of M = 512 teacher probability vectors as InfoNCE
-negatives (``specs/eercl.md`` §2.7). The queue is plain tensors plus two ints,
+negatives (``docs/eercl.md`` §2.7). The queue is plain tensors plus two ints,
 not ``nn.Module`` buffers: every rank pushes the same gathered rows, so the
 replicas agree without DDP broadcasting them, and the method checkpoints them
 through ``state_dict``.

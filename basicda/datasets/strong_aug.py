@@ -1,6 +1,6 @@
 """Strong augmentation of CRCo / EERCL: RandRange-Aug and Cutout, on uint8 tensors.
 
-``specs/eercl.md`` §2.9 step 3-4. RandRange-Aug (CRCo's ``RandRangeAug`` over
+``docs/eercl.md`` §2.9 step 3-4. RandRange-Aug (CRCo's ``RandRangeAug`` over
 mmcls ops) draws 2 of 14 ops with replacement. Each op with a magnitude draws
 its own level :math:`\\ell \\sim U\\{1..L\\}` (:math:`L = 10`) and uses
 

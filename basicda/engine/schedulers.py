@@ -1,4 +1,4 @@
-"""Learning-rate schedules of the source recipes (``specs/source-only.md`` §2.5).
+"""Learning-rate schedules of the source recipes (``docs/source-only.md`` §2.5).
 
 Each schedule is first a pure function of the step (epoch or iteration), so
 configs, tests and plots agree on one formula:

@@ -40,7 +40,7 @@ def _as_index(value: Any, name: str) -> int:
 
 @METRICS.register_module()
 class ClsMetric(BaseMetric):
-    """Confusion-matrix metrics of ``specs/source-only.md`` §2.6, as fractions.
+    """Confusion-matrix metrics of ``docs/source-only.md`` §2.6, as fractions.
 
     Per sample, :meth:`process` stores ``sample_idx``, the prediction
     :math:`\\arg\\max_c` ``pred_score`` (ties go to the lowest index), ``gt`` and

@@ -1,6 +1,6 @@
 """Classification metrics and the SND selection score as pure tensor functions.
 
-Definitions follow ``specs/source-only.md`` §2.6-2.7. With :math:`M` the
+Definitions follow ``docs/source-only.md`` §2.6-2.7. With :math:`M` the
 confusion matrix (rows = truth, columns = prediction), :math:`n_c = \\sum_j
 M_{cj}` the number of samples of class :math:`c` and :math:`m_c = \\sum_i M_{ic}`
 the number predicted as :math:`c`:

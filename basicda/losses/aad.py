@@ -6,7 +6,7 @@
 Source-free adaptation without pseudo labels: each target prediction is pulled
 towards the stored predictions of its nearest neighbours in feature space
 (attraction) and pushed away from the other predictions of the batch
-(dispersion), whose weight decays over training. ``specs/eercl.md`` §2.3 gives
+(dispersion), whose weight decays over training. ``docs/eercl.md`` §2.3 gives
 the objective and §5 the worked examples; EERCL uses it as its base loss.
 """
 from typing import Tuple
@@ -82,7 +82,7 @@ def aad_loss(p: Tensor, neighbour_scores: Tensor, dispersion_weight: float,
         dispersion_weight (float): :math:`\lambda`, e.g. from
             :func:`aad_dispersion_weight`.
         world_scale (float): :math:`g > 0`, the number of ranks to undo DDP's
-            gradient averaging of a global mean (``specs/eercl.md`` §4), or 1 (the
+            gradient averaging of a global mean (``docs/eercl.md`` §4), or 1 (the
             reference). Default: 1.
 
     Shape:

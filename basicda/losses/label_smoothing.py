@@ -5,7 +5,7 @@
 
 The one-hot target is mixed with the uniform distribution, which keeps the
 logits from growing without bound on confidently labelled samples. Both source
-recipes of ``specs/source-only.md`` use it with :math:`\\epsilon = 0.1`.
+recipes of ``docs/source-only.md`` use it with :math:`\\epsilon = 0.1`.
 """
 import torch
 import torch.nn.functional as F

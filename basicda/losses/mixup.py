@@ -4,7 +4,7 @@
 
 Training on convex combinations of image pairs, with the same combination of
 their targets, regularises the student that CluP fine-tunes on its
-pseudo-labelled subset (``specs/clup.md`` §2.8). The random draws are split from
+pseudo-labelled subset (``docs/clup.md`` §2.8). The random draws are split from
 the math: :func:`sample_mixup` takes explicit generators (λ from one seeded by
 (seed, global step), identical on every rank; the permutation from a per-rank
 one), and :func:`mixup` / :func:`mixup_loss` are deterministic.

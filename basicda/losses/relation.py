@@ -9,7 +9,7 @@ says which classes the source model treats as similar. Probability vectors are
 compared through it, :math:`\\mathrm{sim}_S(a, b) = a^\\top S b`, so mass on a
 related class costs less than mass on an unrelated one. It enters a
 pseudo-label cross-entropy and an InfoNCE against queues of teacher
-probabilities. ``specs/eercl.md`` §2.4, §2.6, §2.7 give the math and §5 the
+probabilities. ``docs/eercl.md`` §2.4, §2.6, §2.7 give the math and §5 the
 worked examples.
 """
 from typing import Optional, Union

@@ -6,7 +6,7 @@
 Each crop's prototype scores are turned into soft codes by a few Sinkhorn-Knopp
 iterations, which spread the batch equally over the prototypes (so no trivial
 one-prototype solution); every other crop of the same image then predicts those
-codes. ``specs/clup.md`` §2.1 and §5 give the recipe (ε = 0.05, 3 iterations,
+codes. ``docs/clup.md`` §2.1 and §5 give the recipe (ε = 0.05, 3 iterations,
 τ = 0.1) and the worked examples.
 """
 from typing import Sequence
@@ -90,7 +90,7 @@ def sinkhorn_knopp(scores: Tensor, epsilon: float = 0.05, n_iters: int = 3, worl
     return (a * num_rows).t()  # (M, P)
 
 
-sinkhorn = sinkhorn_knopp  # the name used in specs/clup.md §5
+sinkhorn = sinkhorn_knopp  # the name used in docs/clup.md §5
 
 
 def swav_loss(scores_per_crop: Sequence[Tensor], codes: Sequence[Tensor],

@@ -1,5 +1,5 @@
 """Backbone wrapper over timm, the SwAV stride-1 stem, local checkpoint loading
-and the architecture check of ``specs/source-only.md`` §2.1 and §4.
+and the architecture check of ``docs/source-only.md`` §2.1 and §4.
 
 Nothing here downloads weights: pretrained weights come from a local file
 (``checkpoint=``). timm ResNet keys equal torchvision's, so torchvision and

@@ -1,7 +1,7 @@
 """Re-ordering classifier rows between two class orders.
 
 CluP's checkpoints index classes alphabetically; ours use the canonical order
-(``specs/source-only.md`` §1). Importing such a checkpoint permutes the rows of
+(``docs/source-only.md`` §1). Importing such a checkpoint permutes the rows of
 the classifier weight and bias (and of weight-norm ``g``/``v``) so that class
 names, not positions, are preserved.
 """

@@ -1,4 +1,4 @@
-"""Classification heads of the source recipes (``specs/source-only.md`` §2.2).
+"""Classification heads of the source recipes (``docs/source-only.md`` §2.2).
 
 Both heads map backbone features :math:`f \\in \\mathbb{R}^{B \\times D}` to logits
 and expose the same surface:
@@ -106,7 +106,7 @@ class LinearClsHead(nn.Module):
 class MLPClsHead(nn.Module):
     r"""Two-layer classifier :math:`o = W_2\,\mathrm{ReLU}(W_1 f + b_1) + b_2`.
 
-    CluP's ``mlp_head=True`` student head (``specs/clup.md`` §2.8): Linear(D, 128)
+    CluP's ``mlp_head=True`` student head (``docs/clup.md`` §2.8): Linear(D, 128)
     -> ReLU -> Linear(128, C), default ``nn.Linear`` init; ``weight_norm`` applies to
     the last layer ``fc`` as in :class:`LinearClsHead`. Its type and
     ``feature_dim`` are in the checkpoint's ``meta.arch``, so a file written with it

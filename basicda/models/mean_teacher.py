@@ -7,7 +7,7 @@ student :math:`\\theta` by
 .. math::
     \\xi \\leftarrow m\\,\\xi + (1 - m)\\,\\theta
 
-over **parameters only** (``specs/eercl.md`` §2.1). Buffers (BN running
+over **parameters only** (``docs/eercl.md`` §2.1). Buffers (BN running
 statistics) are left alone: the teacher's change only through its own
 train-mode forwards. mmengine's ``ExponentialMovingAverage`` is not used
 because its ``momentum`` means :math:`1 - m` and it copies buffers.

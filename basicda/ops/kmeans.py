@@ -3,7 +3,7 @@
 `Billion-scale similarity search with GPUs <https://arxiv.org/abs/1702.08734>`_
 (Johnson et al., 2017) describes the library; the k-means is Lloyd's algorithm
 with random-sample initialisation and ``nredo`` restarts, keeping the restart of
-lowest objective. ``specs/clup.md`` §2.3 fixes how CluP calls it:
+lowest objective. ``docs/clup.md`` §2.3 fixes how CluP calls it:
 
 * ``min_points_per_centroid = 1`` and ``max_points_per_centroid = ceil(N / K)``,
   so faiss never subsamples the training set (its default of 256 subsamples as
@@ -190,7 +190,7 @@ def _inertia(points: np.ndarray, centroids: np.ndarray, ids: np.ndarray,
 def kmeans(x: ArrayLike, k: int, n_init: int = 10, max_iter: int = 300, seed: int = 1234,
            backend: str = 'faiss',
            num_threads: Optional[int] = None) -> Tuple[ArrayLike, ArrayLike, float]:
-    r"""k-means of ``specs/clup.md`` §2.3 with canonical cluster ids and the inertia.
+    r"""k-means of ``docs/clup.md`` §2.3 with canonical cluster ids and the inertia.
 
     ``backend='faiss'`` calls :func:`faiss_kmeans` (random-sample init,
     ``nredo = n_init``, ``niter = max_iter``, no subsampling). ``backend='sklearn'``

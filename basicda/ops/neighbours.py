@@ -1,6 +1,6 @@
 """Exact k nearest neighbours by inner product, deterministic under ties.
 
-AaD (``specs/eercl.md`` §2.3) looks up, for every row of the global batch, the
+AaD (``docs/eercl.md`` §2.3) looks up, for every row of the global batch, the
 K bank rows of largest dot product with its own bank row excluded, ties going
 to the lower bank index. ``torch.topk`` leaves the order of equal values
 unspecified, and a bank can hold exact duplicates (the same image twice, or

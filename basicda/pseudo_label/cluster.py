@@ -2,7 +2,7 @@
 
 `Cluster-level pseudo-labelling for source-free cross-domain facial expression
 recognition <https://arxiv.org/abs/2210.05246>`_ (Conti et al., BMVC 2022);
-``specs/clup.md`` §2.2-2.7 and §5.
+``docs/clup.md`` §2.2-2.7 and §5.
 
 A frozen source model labels every target sample (:math:`\\hat y_i`). The target
 features are k-means clustered, every cluster takes the majority of its members'

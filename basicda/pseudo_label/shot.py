@@ -4,7 +4,7 @@
 (Liang et al., ICML 2020) labels target samples by their nearest class
 centroid: soft centroids weighted by the model's probabilities, one round of
 nearest-centroid labels, then hard centroids of those labels. CRCo / EERCL
-(``specs/eercl.md`` §2.5) keep the hard centroids as *prototypes*, refreshed
+(``docs/eercl.md`` §2.5) keep the hard centroids as *prototypes*, refreshed
 after each bank refresh, and label each training batch by its nearest valid
 prototype; only confident samples (teacher max-probability above a threshold)
 enter the loss.

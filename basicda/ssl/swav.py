@@ -1,6 +1,6 @@
 """SwAV (Caron et al., NeurIPS 2020): online clustering with swapped prediction.
 
-The stage-2 pre-training of CluP (``specs/clup.md`` §2.1): backbone h -> projector
+The stage-2 pre-training of CluP (``docs/clup.md`` §2.1): backbone h -> projector
 Linear(D, hidden) -> BN1d -> ReLU -> Linear(hidden, d) -> z = normalize(.) ->
 prototype scores S = z W^T, trained on multi-crop views of unlabelled images.
 The math is in :mod:`basicda.losses.swav` (Sinkhorn-Knopp, the loss); this module

@@ -1,4 +1,4 @@
-# EERCL, RAF-DB -> CK+ (the reference setup, specs/eercl.md §3) with our protocol: adapt on
+# EERCL, RAF-DB -> CK+ (the reference setup, docs/eercl.md §3) with our protocol: adapt on
 # CK+ train (folds 1-9), report CK+ test (fold 0) and the RAF-DB test list.
 # Selection: the last iteration; the best ckplus_test point is the separately reported oracle.
 _base_ = ['../_base_/datasets/ckplus.py', './_base_/eercl_resnet50_2xb32-recipeB-15k.py']

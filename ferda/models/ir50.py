@@ -2,7 +2,7 @@
 
 Deng et al., `ArcFace: Additive Angular Margin Loss for Deep Face Recognition
 <https://arxiv.org/abs/1801.07698>`_ (the "improved residual" unit, IR), with the
-layer layout of ``specs/source-only.md`` §2.1. Module names follow the public
+layer layout of ``docs/source-only.md`` §2.1. Module names follow the public
 MS1M checkpoints (``input_layer``, ``body.<i>.res_layer``/``shortcut_layer``,
 ``output_layer``) so those files load strictly.
 

@@ -1,4 +1,4 @@
-# EERCL on real data, the official FER defaults (specs/eercl.md §3): recipe-B ResNet-50
+# EERCL on real data, the official FER defaults (docs/eercl.md §3): recipe-B ResNet-50
 # source model (256-d bottleneck + BN + frozen WN classifier), 224 crops from 256, one weak
 # and two strong views of 32 images per GPU on 2 GPUs, 15k iterations, evaluation every 300,
 # R = 50, constant lr 1e-4 (backbone) / 1e-3 (bottleneck + BN), seed 2023, deterministic.

@@ -1,4 +1,4 @@
-"""The CSV lists of the LDL reference code (label-distribution-learning-fer; ldl.md).
+"""The CSV lists of the LDL reference code (label-distribution-learning-fer; docs/datasets.md §3).
 
 Headers:
 

@@ -1,4 +1,4 @@
-"""CluP: SwAV target pre-training + cluster-level pseudo-labels + mixup (specs/clup.md).
+"""CluP: SwAV target pre-training + cluster-level pseudo-labels + mixup (docs/clup.md).
 
 Stages (each a config, chained by ``experiments/clup.sh``):
 1. source model: ``configs/source_only/...`` (recipe A);

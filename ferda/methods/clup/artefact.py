@@ -1,5 +1,5 @@
 """The pseudo-label artefact of CluP: written once before student training, verified
-on every read (``specs/clup.md`` §7)."""
+on every read (``docs/clup.md`` §7)."""
 import hashlib
 import json
 import os

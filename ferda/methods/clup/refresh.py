@@ -1,7 +1,7 @@
 """Optional pseudo-label refresh of the CluP student (an extension, off by default).
 
 CluP computes its pseudo-labels once, with the frozen source model, and never
-refreshes them (``specs/clup.md`` §1); ``interval=0`` keeps exactly that. With
+refreshes them (``docs/clup.md`` §1); ``interval=0`` keeps exactly that. With
 ``interval=E > 0``, :class:`PseudoLabelRefreshHook` relabels target train after
 training epochs E, 2E, ... (never after the last epoch) with the *current student*
 as the teacher of §2.2-2.7:

@@ -1,4 +1,4 @@
-"""EERCL: AaD neighbourhood consistency + class-relationship contrast (specs/eercl.md)."""
+"""EERCL: AaD neighbourhood consistency + class-relationship contrast (docs/eercl.md)."""
 from .hooks import BankRefreshHook, SyncBuffersHook
 from .model import EERCL
 from .optim import TrainableParamsOptimWrapperConstructor

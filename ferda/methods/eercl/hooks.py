@@ -121,7 +121,7 @@ class BankRefreshHook(Hook):
 class SyncBuffersHook(Hook):
     """Broadcast the model's buffers (BN statistics) from rank 0 before every
     evaluation, so all ranks evaluate the same network (DDP runs with
-    ``broadcast_buffers=False``; ``specs/eercl.md`` §6). A no-op on one process."""
+    ``broadcast_buffers=False``; ``docs/eercl.md`` §6). A no-op on one process."""
 
     priority = 'NORMAL'
 

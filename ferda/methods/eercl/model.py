@@ -1,5 +1,5 @@
 """The EERCL algorithm model: student + EMA teacher, AaD bank, weak bank, prototypes,
-relation matrices and probability queues, and the iteration of ``specs/eercl.md`` §2.8.
+relation matrices and probability queues, and the iteration of ``docs/eercl.md`` §2.8.
 
 The math lives in ``basicda`` (``losses.aad``, ``losses.relation``,
 ``pseudo_label.shot``, ``ops.neighbours``, ``models.mean_teacher``); this file
@@ -71,7 +71,7 @@ def _normalize(x: Tensor) -> Tensor:
 
 @MODELS.register_module()
 class EERCL(BaseModel):
-    r"""EERCL / CRCo on top of AaD, source-free (``specs/eercl.md``).
+    r"""EERCL / CRCo on top of AaD, source-free (``docs/eercl.md``).
 
     Per iteration (the refresh of step 1 is done by ``BankRefreshHook`` calling
     :meth:`refresh_banks`; steps 2-7 are :meth:`train_step`):

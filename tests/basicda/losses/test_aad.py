@@ -4,7 +4,7 @@ from torch.testing import assert_close
 
 from basicda.losses import aad_dispersion_weight, aad_loss
 
-# specs/eercl.md §5
+# docs/eercl.md §5
 P = torch.tensor([[0.8, 0.2], [0.4, 0.6]], dtype=torch.float64)
 SCORES = torch.tensor([[[0.5, 0.5]], [[0.0, 1.0]]], dtype=torch.float64)  # K = 1
 

@@ -9,7 +9,7 @@ from basicda.losses import (relation_infonce, relation_matrix, relation_pseudo_l
                             relation_similarity)
 
 R = math.sqrt(0.5)  # 0.707107
-# specs/eercl.md §5
+# docs/eercl.md §5
 WEIGHT_V = torch.tensor([[1., 0.], [1., 1.], [0., 2.]], dtype=torch.float64)
 S3 = torch.tensor([[1., R, 0.], [R, 1., R], [0., R, 1.]], dtype=torch.float64)
 S2 = torch.tensor([[1., .5], [.5, 1.]], dtype=torch.float64)

@@ -12,7 +12,7 @@ from basicda.pseudo_label import (LABELED_SAMPLES_MODES, centroid_pseudo_labels,
                                   iterative_cluster_selection, pseudo_labels_by_mode,
                                   select_purest, shot_normalize)
 
-# specs/clup.md §5
+# docs/clup.md §5
 CLUSTERS = torch.tensor([0, 0, 0, 1, 1, 2, 2, 2, 2, 3])
 PREDICTIONS = torch.tensor([2, 1, 1, 3, 3, 5, 0, 0, 5, 6])
 LABELS = torch.tensor([1, 1, 1, 3, 3, 0, 0, 0, 0, 6])
@@ -160,7 +160,7 @@ def test_centroid_pseudo_labels_spec_example():
     labels, conf = centroid_pseudo_labels(Z, PROBS)
     assert_close(labels, torch.tensor([0, 1, 1]))
     assert_close(conf, torch.tensor([0.643260, 0.507958, 0.618208]), rtol=0, atol=1e-6)
-    # the same confidences from the spec's centroids, computed independently in NumPy
+    # the same confidences from the centroids of docs/clup.md §5, computed independently in NumPy
     mu = np.array([[0.741176, 0.4], [0.261538, 0.861538]])
     cos = Z.numpy() @ (mu / np.linalg.norm(mu, axis=1, keepdims=True)).T
     e = np.exp(-(1 - cos))

@@ -11,7 +11,7 @@ import numpy as np
 
 # RAF-DB: double space and CRLF on line 2, a trailing blank line.
 RAFDB_LABELS = b'train_00001.jpg 1\ntrain_00002.jpg  7\r\ntest_0001.jpg 4\n\n'
-# ExpW: the spec's example line, a second face in the same image, 4 more rows.
+# ExpW: the example line of docs/datasets.md §3, a second face in the same image, 4 more rows.
 EXPW_LABELS = (b'angry_actor_104.jpg 0 28 113 226 141 22.9362 0\n'
                b'angry_actor_104.jpg 1 30 10 60 70 15.5 5\n'
                b'happy_girl_2.jpg 0 5 6 40 45 30.1 3\n'

@@ -1,10 +1,11 @@
-"""The native -> canonical tables of the readers of datasets.md §3, pinned to the spec's §1 table
-written out by hand (the RAF-DB, FER2013 and ExpW tables are pinned in test_labels.py)."""
+"""The native -> canonical tables of the readers of docs/datasets.md §3, pinned to the table
+of docs/datasets.md §1 written out by hand (the RAF-DB, FER2013 and ExpW tables are pinned in
+test_labels.py)."""
 import pytest
 
 from ferda.datasets import labels as L
 
-# name: (native table, map, the spec's row written out, canonical ids it covers)
+# name: (native table, map, the row of docs/datasets.md §1 written out, canonical ids it covers)
 SEVEN = list(range(7))
 TABLES = {
     'affectnet': (L.NATIVE_AFFECTNET, L.TO_CANONICAL_AFFECTNET,

@@ -2,7 +2,7 @@ import pytest
 
 from ferda.datasets import labels as L
 
-# (native table, map, the spec's row of datasets.md §1 written out)
+# (native table, map, the row of docs/datasets.md §1 written out)
 TABLES = {
     'rafdb': (L.NATIVE_RAFDB, L.TO_CANONICAL_RAFDB, {1: 0, 2: 1, 3: 2, 4: 3, 5: 4, 6: 5, 7: 6}),
     'fer2013': (L.NATIVE_FER2013, L.TO_CANONICAL_FER2013,

@@ -1,4 +1,4 @@
-"""EERCL on 2 gloo processes (B = 2 each) equals 1 process (B = 4) (specs/eercl.md §6).
+"""EERCL on 2 gloo processes (B = 2 each) equals 1 process (B = 4) (docs/eercl.md §6).
 
 BN-free toy network + frozen WN classifier, tensor data, batches fed directly: rank r
 gets rows [2r, 2r + 2) of the same global batch, so the gathered order equals the

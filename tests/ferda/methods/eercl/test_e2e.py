@@ -1,6 +1,6 @@
 """EERCL end to end on a tiny SynFER through train.py (tests/configs/tiny_eercl_synfer.py:
 12 iterations, R = 5, checkpoints and evaluation every 6), and resume after SIGKILL
-(specs/eercl.md §7): a run killed right after the checkpoint of iteration 6 (before that
+(docs/eercl.md §7): a run killed right after the checkpoint of iteration 6 (before that
 validation) and resumed ends bit-identical to the uninterrupted run: weights, teacher,
 banks, queues, prototypes, the batches and augmentations it saw, the logged losses and
 the results."""

@@ -1,5 +1,5 @@
 """A BN-free toy source network for EERCL tests: Linear + ReLU features and a
-weight-normalised linear classifier (specs/eercl.md §6), on tensor inputs."""
+weight-normalised linear classifier (docs/eercl.md §6), on tensor inputs."""
 import torch
 from torch import nn
 
