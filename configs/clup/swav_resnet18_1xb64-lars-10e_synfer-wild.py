@@ -21,15 +21,10 @@ model = dict(
 
 
 def _crop(size, scale, blur_kernel):
-    return [
-        dict(type='TVRandomResizedCrop', size=size, scale=scale, antialias=True),
-        dict(type='TVRandomHorizontalFlip', p=0.5),
-        dict(type='TVRandomApply', p=0.8, transforms=[
-            dict(type='TVColorJitter', brightness=0.8, contrast=0.8, saturation=0.8, hue=0.2)]),
-        dict(type='TVRandomGrayscale', p=0.2),
-        dict(type='TVRandomApply', p=0.5, transforms=[
-            dict(type='TVGaussianBlur', kernel_size=blur_kernel, sigma=(0.1, 2.0))]),
-    ]
+    return [dict(type='TVRandomResizedCrop', size=size, scale=scale, antialias=True),
+            *_base_._swav_colour,
+            dict(type='TVRandomApply', p=0.5, transforms=[
+                dict(type='TVGaussianBlur', kernel_size=blur_kernel, sigma=(0.1, 2.0))])]
 
 
 _multi_crop = dict(type='MultiCrop', crops=[

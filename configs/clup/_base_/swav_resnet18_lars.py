@@ -14,6 +14,13 @@ model = dict(
     sinkhorn_iters=3,
     assign_crops=(0, 1),
 )
+# the transforms of every crop between its RandomResizedCrop and its GaussianBlur
+_swav_colour = [
+    dict(type='TVRandomHorizontalFlip', p=0.5),
+    dict(type='TVRandomApply', p=0.8, transforms=[
+        dict(type='TVColorJitter', brightness=0.8, contrast=0.8, saturation=0.8, hue=0.2)]),
+    dict(type='TVRandomGrayscale', p=0.2),
+]
 optim_wrapper = dict(type='OptimWrapper', optimizer=dict(
     type='Lars', momentum=0.9, weight_decay=1e-6, trust_coeff=0.001, trust_clip=False))
 train_cfg = dict(type='EpochBasedTrainLoop')

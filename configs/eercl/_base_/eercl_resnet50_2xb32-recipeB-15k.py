@@ -28,6 +28,15 @@ _eercl_views = dict(
     type='MultiViewDataset',
     views=[_eercl_strong_pipeline, _eercl_strong_pipeline, _eercl_weak_pipeline],
     view_names=['strong1', 'strong2', 'weak'])
+# an evaluation loader of the recipe without its reader (a per-source base's source list)
+_eercl_test_loader = dict(
+    batch_size=128,
+    num_workers=4,
+    persistent_workers=False,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    collate_fn=dict(type='default_collate'),
+    worker_init_fn=dict(type='basicda.seed_worker_from_torch'),
+    dataset=dict(type='FaceDataset', crop='box', num_classes=7, pipeline=_eercl_test_pipeline))
 _eercl_train_loader = dict(
     batch_size=32,
     num_workers=4,

@@ -5,14 +5,7 @@
 _base_ = ['./eercl_resnet50_2xb32-recipeB-15k.py']
 pipeline = [dict(name='source', config='configs/eercl/source_resnet50-bottleneck_1xb128-'
                  'recipeB-20k_rafdb.py', checkpoint='best', into='model.source_checkpoint')]
-_eercl_source_test = dict(rafdb_test=dict(
-    batch_size=128,
-    num_workers=4,
-    persistent_workers=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='default_collate'),
-    worker_init_fn=dict(type='basicda.seed_worker_from_torch'),
-    dataset=dict(type='FaceDataset', crop='box', num_classes=7,
-                 pipeline=_base_._eercl_test_pipeline,
-                 reader=dict(type='RafDbReader', data_root='data/rafdb',
-                             val_split_file='data/splits/rafdb_val_seed0.txt', split='test'))))
+_eercl_source_test = dict(rafdb_test=dict(_base_._eercl_test_loader, dataset=dict(
+    _base_._eercl_test_loader.dataset,
+    reader=dict(type='RafDbReader', data_root='data/rafdb',
+                val_split_file='data/splits/rafdb_val_seed0.txt', split='test'))))
