@@ -18,7 +18,7 @@ import torch
 from mmengine.config import Config
 
 from basicda.engine.config_check import TOP_LEVEL_KEYS, prepare_config, unread_keys
-from tests.conftest import REPO, TINY_CONFIG
+from tests.conftest import REPO, TINY_CONFIG, run, train_cmd
 from tests.test_real_dataset_configs import FIXTURES
 
 
@@ -178,6 +178,16 @@ def test_the_run_gets_no_helper(path):
     prepare_config(cfg)
     assert [k for k in cfg if k.startswith('_')] == []
     assert not [line for line in cfg.pretty_text.splitlines() if line.startswith('_')]
+
+
+@pytest.mark.slow
+def test_the_dumped_config_of_a_run_holds_only_read_keys(synfer_workdir):
+    """Through train.py: the config in the run folder has no `_` helper and no unread key."""
+    run(train_cmd(TINY_CONFIG, '--work-dir', 'runs/dump', '--no-test', '--cfg-options',
+                  'train_cfg.max_epochs=1'), cwd=synfer_workdir)
+    dumped = Config.fromfile(str(synfer_workdir / 'runs' / 'dump' / osp.basename(TINY_CONFIG)))
+    assert [k for k in dumped if k.startswith('_')] == [] and unread_keys(dumped) == []
+    assert dumped.train_dataloader.dataset.reader.data_root == 'data/synfer/lab'
 
 
 def test_synfer_configs_have_no_real_data_and_real_ones_no_synfer():
