@@ -13,7 +13,10 @@ loaded config, so ``_`` helpers would be dumped with the run; :func:`strip_helpe
 them, and an override of a helper is refused like any unread key.
 
 Registry. :data:`TOP_LEVEL_KEYS` maps every key a run reads to who reads it; a package
-that reads another top-level key registers it with :func:`register_top_level_key`.
+that reads another top-level key registers it with :func:`register_top_level_key` when its
+module is imported. Before refusing a key, the check imports every module the registries of
+the config's ``default_scope`` list in their lazy ``locations``, so a key registered by a
+module that a build would import later is known too.
 """
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
@@ -65,6 +68,20 @@ def is_helper(key: str) -> bool:
 def unread_keys(cfg: Mapping) -> List[str]:
     """Top-level keys of ``cfg`` that are neither read (:data:`TOP_LEVEL_KEYS`) nor helpers."""
     return [key for key in cfg.keys() if not is_helper(key) and key not in TOP_LEVEL_KEYS]
+
+
+def import_scope_modules(scope: Optional[str]) -> None:
+    """Import the lazy ``locations`` of every registry of ``scope`` (e.g. ``'ferda'``), as
+    building from them would: the modules that register top-level keys among them."""
+    import mmengine.registry as roots
+    from mmengine.registry import Registry
+
+    stack = [r for r in vars(roots).values() if isinstance(r, Registry)]
+    while stack:
+        registry = stack.pop()
+        if registry.scope == scope:
+            registry.import_from_location()
+        stack += registry.children.values()
 
 
 def _paths(node: Any, prefix: str) -> Iterator[Tuple[str, Any]]:
@@ -134,6 +151,9 @@ def check_config_keys(cfg: Mapping, overrides: Optional[Mapping[str, Any]] = Non
             ``data_root``).
     """
     source = source or getattr(cfg, 'filename', None) or 'the config'
+    overridden = [key.split('.', 1)[0] for key in overrides or {}]
+    if unread_keys(cfg) or [k for k in overridden if k not in TOP_LEVEL_KEYS]:
+        import_scope_modules(cfg.get('default_scope'))
     dead = unread_keys(cfg)
     if dead:
         raise UnreadConfigKeyError(

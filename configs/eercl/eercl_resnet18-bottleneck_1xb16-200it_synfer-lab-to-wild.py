@@ -1,4 +1,4 @@
-# EERCL (CRCo on AaD, specs/eercl.md) on SynFER lab -> wild, CPU-sized. Source-free: the
+# EERCL (CRCo on AaD, docs/eercl.md) on SynFER lab -> wild, CPU-sized. Source-free: the
 # student and the EMA teacher start from the SynFER source model of the `source` stage
 # (ResNet-18 + 256-d bottleneck + BN + WN classifier, 64 px), the classifier stays frozen,
 # and training sees only unlabelled `wild` train images (1890), as a weak and two strong

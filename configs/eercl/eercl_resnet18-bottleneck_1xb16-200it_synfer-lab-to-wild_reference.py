@@ -1,4 +1,4 @@
-# EERCL on SynFER lab -> wild with every reference behaviour of specs/eercl.md §4 that we
+# EERCL on SynFER lab -> wild with every reference behaviour of docs/eercl.md §4 that we
 # switch (the sizes of eercl_resnet18-bottleneck_1xb16-200it_synfer-lab-to-wild.py):
 # refresh on randomly weak-augmented images, drop_last in the bank fill (rows left as N(0, 1)),
 # self removed by dropping the first of the top K + 1, empty prototypes as zero vectors,

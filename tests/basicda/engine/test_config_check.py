@@ -133,3 +133,22 @@ def test_a_registered_key_is_read(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="top-level key '_x': names starting with '_' are "
                                          "config-file helpers"):
         register_top_level_key('_x', 'tests')
+
+
+def test_a_key_registered_by_a_lazily_imported_module_is_known(tmp_path, monkeypatch):
+    """A module that only a registry's ``locations`` import (on the first build) registers
+    its key before the check refuses it."""
+    from mmengine.registry import HOOKS, Registry
+
+    monkeypatch.setattr(config_check, 'TOP_LEVEL_KEYS', dict(TOP_LEVEL_KEYS))
+    (tmp_path / 'cfgcheck_lazy_module.py').write_text(
+        'from basicda.engine.config_check import register_top_level_key\n'
+        "register_top_level_key('round_cfg', 'cfgcheck_lazy_module')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    Registry('hook', parent=HOOKS, scope='cfgcheck_lazy', locations=['cfgcheck_lazy_module'])
+    cfg = _config(tmp_path, BASE + "round_cfg = dict(rounds=2)\n")
+    with pytest.raises(UnreadConfigKeyError, match=r"\['round_cfg'\] are read by nothing"):
+        check_config_keys(cfg)  # default scope: none, nothing to import
+    cfg.default_scope = 'cfgcheck_lazy'
+    check_config_keys(cfg, {'round_cfg.rounds': 3})
+    assert config_check.TOP_LEVEL_KEYS['round_cfg'] == 'cfgcheck_lazy_module'
