@@ -94,11 +94,17 @@ def _oulu_casia(root):
     _split_file(root, 'oulu_casia_folds10_seed0.csv', b'subject,fold\nP001,0\nP002,1\n')
 
 
+# data_root folder (data/<name>) -> writer of its fixture under a work folder
+FIXTURES = dict(rafdb=_rafdb, affectnet=_affectnet, fer2013=_fer2013, ferplus=_ferplus,
+                expw=_expw, afe=_afe, ckplus=_ckplus, jaffe=_jaffe, sfew=_sfew, kdef=_kdef,
+                oulu_casia=_oulu_casia)
 # config file name -> writer of its fixture under a work folder
-WRITERS = {f'source-only_resnet18_1xb64-recipeA-100e_{source}.py': writer for source, writer in [
-    ('rafdb', _rafdb), ('affectnet-7cls', _affectnet), ('fer2013', _fer2013),
-    ('ferplus-8cls', _ferplus), ('expw', _expw), ('afe-clup', _afe), ('ckplus', _ckplus),
-    ('jaffe', _jaffe), ('sfew', _sfew), ('kdef', _kdef), ('oulu-casia', _oulu_casia)]}
+WRITERS = {f'source-only_resnet18_1xb64-recipeA-100e_{source}.py': FIXTURES[name]
+           for source, name in [('rafdb', 'rafdb'), ('affectnet-7cls', 'affectnet'),
+                                ('fer2013', 'fer2013'), ('ferplus-8cls', 'ferplus'),
+                                ('expw', 'expw'), ('afe-clup', 'afe'), ('ckplus', 'ckplus'),
+                                ('jaffe', 'jaffe'), ('sfew', 'sfew'), ('kdef', 'kdef'),
+                                ('oulu-casia', 'oulu_casia')]}
 
 
 def _strings(node):

@@ -3,7 +3,7 @@
 # source model (recipe A, 100 epochs) -> SwAV on ExpW train (1000 epochs, 4 GPUs) ->
 # pseudo-labels -> the student (50 epochs, mixup, 160 px). Put the datasets in data/ first
 # (data/README.md); a finished stage is reused, an interrupted one resumed.
-_base_ = ['./clup_resnet18_1xb32-swav-30e_synfer-lab-to-wild.py']
+_base_ = ['../_base_/datasets/expw.py', './_base_/clup_resnet18-swav-s1_1xb32-50e.py']
 pipeline = [
     dict(name='source', into=None, checkpoint='best',
          config='configs/source_only/source-only_resnet18_1xb64-recipeA-100e_rafdb.py'),
@@ -14,26 +14,18 @@ pipeline = [
          options={'test_cfg.num_clusters': 250, 'test_cfg.fraction': 0.3},
          config='configs/clup/pseudo-labels_resnet18_expw.py'),
 ]
-_epochs = 50
-_reader = dict(_delete_=True, type='ExpwReader', data_root='data/expw',
-               split_file='data/splits/expw_seed0.csv')
-model = dict(backbone=dict(stem='swav_s1'))
-# pipeline A (train, 160 px) of the source model
-_train_pipeline = [
-    dict(type='TVRandomHorizontalFlip', p=0.5),
-    dict(type='TVRandomAffine', degrees=35, translate=(0.15, 0.15)),
-    dict(type='TVColorJitter', brightness=(0.5, 1.5), contrast=(0.5, 1.5),
-         saturation=(0.5, 1.5), hue=(-0.5, 0.5)),
-    dict(type='TVResize', size=(160, 160), antialias=True),
-]
-train_dataloader = dict(num_workers=4, dataset=dict(dataset=dict(
-    reader=dict(_reader, split='train'), cache_images=False, pipeline=_train_pipeline)))
-_test_pipeline = [dict(type='TVResize', size=(160, 160), antialias=True)]
-val_dataloader = dict(num_workers=4, dataset=dict(reader=dict(_reader, split='test'),
-                                                  pipeline=_test_pipeline, cache_images=False))
-test_dataloader = val_dataloader
+# The selected target train faces with recipe A's augmentation (pipeline A of the source
+# model, 160 px); the selection's size is arbitrary, and a last batch of one sample would
+# stop BN training, so the incomplete last batch of an epoch is dropped.
+train_dataloader = dict(batch_size=32, drop_last=True, dataset=dict(
+    _delete_=True, type='PseudoLabelDataset', labels_file=None, soft=False,
+    dataset=_base_.train_dataloader.dataset))
+# Evaluated every epoch on the target test split only: the primary number is the last
+# epoch, the best epoch by target labels is the oracle, reported separately.
+val_dataloader = dict(dataset=dict(reader=dict(split='test')))
 val_evaluator = dict(prefix='expw_test')
+val_cfg = dict(_delete_=True, type='MultiDatasetValLoop')
+test_dataloader = val_dataloader
 test_evaluator = val_evaluator
-param_scheduler = [dict(type='CosineAnnealingLR', T_max=_epochs, eta_min=0.0, by_epoch=True)]
-train_cfg = dict(max_epochs=_epochs)
+test_cfg = dict(_delete_=True, type='MultiDatasetTestLoop', checkpoint='current')
 custom_hooks = [dict(type='OracleTracker', target_prefixes=['expw_test'])]

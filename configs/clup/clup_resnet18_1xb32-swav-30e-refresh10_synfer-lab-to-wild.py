@@ -8,15 +8,15 @@ _base_ = ['./clup_resnet18_1xb32-swav-30e_synfer-lab-to-wild.py']
 # the refresh pass reads the training target list with the test pipeline, unshuffled,
 # every sample once; the train loader re-forks its workers every epoch
 # (persistent_workers=False in the base), so they see the new labels
-refresh_dataloader = dict(
+_refresh_dataloader = dict(
     batch_size=128,
     num_workers=0,
     sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
     collate_fn=dict(type='default_collate'),
     dataset=dict(type='FaceDataset', reader={{_base_.train_dataloader.dataset.dataset.reader}},
-                 pipeline={{_base_.test_pipeline}}, crop='box', num_classes=7,
+                 pipeline={{_base_._test_pipeline}}, crop='box', num_classes=7,
                  cache_images=True))
 custom_hooks = [
     dict(type='OracleTracker', target_prefixes=['wild_test']),
-    dict(type='PseudoLabelRefreshHook', interval=10, refresh_dataloader=refresh_dataloader),
+    dict(type='PseudoLabelRefreshHook', interval=10, refresh_dataloader=_refresh_dataloader),
 ]

@@ -14,26 +14,13 @@ pipeline = [
 ]
 _base_ = [
     '../_base_/datasets/synfer_lab-to-wild-lowres.py',
-    '../_base_/default_runtime.py',
+    './_base_/clup_resnet18-swav-s1_1xb32-50e.py',
 ]
+# CPU-sized: the standard stem (as the SynFER SwAV stage) and 30 epochs
 _epochs = 30
-# The student: the SwAV backbone (strict, backbone.* keys only; its stem and
-# architecture are checked against the file's meta) with a fresh linear head.
-model = dict(
-    type='MixupClassifier',
-    num_classes=7,
-    class_names=('Surprise', 'Fear', 'Disgust', 'Happiness', 'Sadness', 'Anger', 'Neutral'),
-    backbone=dict(type='TimmBackbone', name='resnet18', pretrained=False, stem='default',
-                  checkpoint=None),
-    # the reference's mlp_head=True: head=dict(type='MLPClsHead', hidden_dim=128)
-    head=dict(type='LinearClsHead', weight_norm=False),
-    mixup_alpha=0.2,
-    mixaug_alpha=0.0,
-    data_preprocessor=dict(type='ImgDataPreprocessor', mean=[123.675, 116.28, 103.53],
-                           std=[58.395, 57.12, 57.375]),
-)
-target_reader = dict(type='ExpwReader', data_root='data/synfer/wild',
-                     split_file='data/synfer/wild/splits/expw_seed0.csv')
+model = dict(backbone=dict(stem='default'))
+_target_reader = dict(type='ExpwReader', data_root='data/synfer/wild',
+                      split_file='data/synfer/wild/splits/expw_seed0.csv')
 train_dataloader = dict(
     _delete_=True,
     batch_size=32,
@@ -46,8 +33,8 @@ train_dataloader = dict(
     collate_fn=dict(type='default_collate'),
     worker_init_fn=dict(type='basicda.seed_worker_from_torch'),
     dataset=dict(type='PseudoLabelDataset', labels_file=None, soft=False, dataset=dict(
-        type='FaceDataset', reader=dict(target_reader, split='train'),
-        pipeline={{_base_.train_pipeline}}, crop='box', num_classes=7, cache_images=True)))
+        type='FaceDataset', reader=dict(_target_reader, split='train'),
+        pipeline={{_base_._train_pipeline}}, crop='box', num_classes=7, cache_images=True)))
 # Evaluated every epoch on the target test split; the primary number is the last
 # epoch (no label-free selector exists without source data), the best epoch by
 # target labels is the oracle, reported separately.
@@ -57,17 +44,14 @@ val_dataloader = dict(
     num_workers=0,
     sampler=dict(type='DefaultSampler', shuffle=False),
     collate_fn=dict(type='default_collate'),
-    dataset=dict(type='FaceDataset', reader=dict(target_reader, split='test'),
-                 pipeline={{_base_.test_pipeline}}, crop='box', num_classes=7,
+    dataset=dict(type='FaceDataset', reader=dict(_target_reader, split='test'),
+                 pipeline={{_base_._test_pipeline}}, crop='box', num_classes=7,
                  cache_images=True))
 val_evaluator = dict(type='ClsMetric', num_classes=7, prefix='wild_test')
 val_cfg = dict(_delete_=True, type='MultiDatasetValLoop')
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator
 test_cfg = dict(_delete_=True, type='MultiDatasetTestLoop', checkpoint='current')
-optim_wrapper = dict(type='OptimWrapper', optimizer=dict(
-    type='SGD', lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4))
 param_scheduler = [dict(type='CosineAnnealingLR', T_max=_epochs, eta_min=0.0, by_epoch=True)]
-train_cfg = dict(type='ResumableEpochBasedTrainLoop', max_epochs=_epochs, val_interval=1)
-default_hooks = dict(checkpoint=dict(save_best=None))
+train_cfg = dict(max_epochs=_epochs)
 custom_hooks = [dict(type='OracleTracker', target_prefixes=['wild_test'])]

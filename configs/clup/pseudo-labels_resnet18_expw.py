@@ -1,10 +1,14 @@
 # CluP stage 3a on real data, target ExpW train: the recipe-A ResNet-18 source model
-# (load_from) labels the faces by clusters. K and r come from the method config
-# (clup.md §3, e.g. RAF-DB -> ExpW: K = 250, r = 0.3).
-_base_ = ['./pseudo-labels_resnet18_k28-r0.3_synfer-lab-to-wild.py']
-_test_pipeline = [dict(type='TVResize', size=(160, 160), antialias=True)]
-test_dataloader = dict(num_workers=4, dataset=dict(
-    reader=dict(_delete_=True, type='ExpwReader', data_root='data/expw',
-                split_file='data/splits/expw_seed0.csv', split='train'),
-    pipeline=_test_pipeline, cache_images=False))
+# (load_from) labels the faces by clusters. K and r here are RAF-DB -> ExpW's (clup.md §3);
+# a method config's pipeline sets those of its source -> target pair (options=...).
+_base_ = ['../_base_/datasets/expw.py', './_base_/pseudo-labels_resnet18.py']
+train_dataloader = None
+val_dataloader = None
+val_cfg = None
+val_evaluator = None
+# the teacher sees the train split with the *test* pipeline (the reference used augmented
+# train images), unshuffled, every sample once
+test_dataloader = dict(sampler=dict(round_up=False), dataset=dict(reader=dict(split='train')))
+# ground-truth diagnostic only: the teacher's accuracy on all of target train
 test_evaluator = dict(prefix='diag_teacher_expw_train')
+test_cfg = dict(_base_._cluster_loop, _delete_=True, num_clusters=250, fraction=0.3)

@@ -4,16 +4,12 @@
 # K keeps clup.md's K >= 4C with ~67 samples per cluster (1890 images), r = 0.3 as
 # RAF-DB -> ExpW.
 _base_ = [
-    '../_base_/models/resnet18_linear-wn.py',
     '../_base_/datasets/synfer_lab-to-wild-lowres.py',
-    '../_base_/default_runtime.py',
+    './_base_/pseudo-labels_resnet18.py',
 ]
-target_reader = dict(type='ExpwReader', data_root='data/synfer/wild',
-                     split_file='data/synfer/wild/splits/expw_seed0.csv', split='train')
+_target_reader = dict(type='ExpwReader', data_root='data/synfer/wild',
+                      split_file='data/synfer/wild/splits/expw_seed0.csv', split='train')
 train_dataloader = None
-train_cfg = None
-optim_wrapper = None
-param_scheduler = None
 val_dataloader = None
 val_cfg = None
 val_evaluator = None
@@ -25,11 +21,9 @@ test_dataloader = dict(
     num_workers=0,
     sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
     collate_fn=dict(type='default_collate'),
-    dataset=dict(type='FaceDataset', reader=target_reader,
-                 pipeline={{_base_.test_pipeline}}, crop='box', num_classes=7,
+    dataset=dict(type='FaceDataset', reader=_target_reader,
+                 pipeline={{_base_._test_pipeline}}, crop='box', num_classes=7,
                  cache_images=True))
 # ground-truth diagnostic only: the teacher's accuracy on all of target train
 test_evaluator = dict(type='ClsMetric', num_classes=7, prefix='diag_teacher_wild_train')
-test_cfg = dict(_delete_=True, type='ClusterPseudoLabelLoop', num_clusters=28, fraction=0.3, mode='purity',
-                drop_outliers=False, iter_clusters=1, n_init=10, max_iter=300, seed=1234,
-                backend='faiss')
+test_cfg = dict(_base_._cluster_loop, _delete_=True, num_clusters=28, fraction=0.3)

@@ -1,38 +1,15 @@
-# CluP stage 2 on real data: SwAV on the unlabelled ExpW train faces (clup.md §3, our FER
-# default): ResNet-18 with the stride-1 SwAV stem, 512-2048-128 projector, 5000
-# prototypes, 2 x 160 px (scale 0.14-1) + 6 x 64 px (0.05-0.14) crops, queue of 3840 from
-# epoch 15, prototypes frozen for the first epoch, LARS lr 0.6 -> 0.0006 at a global
-# batch of 256 (4 GPUs x 64), wd 1e-6, 1000 epochs, SyncBN (run with --amp for fp16).
-_base_ = ['./swav_resnet18_1xb64-lars-10e_synfer-wild.py']
-_epochs = 1000
-stem = 'swav_s1'
-model = dict(backbone=dict(stem=stem), hidden_dim=2048, num_prototypes=5000,
-             # ExpW train (~73k faces) / 256 per step
-             freeze_prototypes_iters=285, queue_length=3840, queue_start_epoch=15)
-sync_bn = 'torch'
-
-
-def _crop(size, scale, blur_kernel):
-    return [
-        dict(type='TVRandomResizedCrop', size=size, scale=scale, antialias=True),
-        dict(type='TVRandomHorizontalFlip', p=0.5),
-        dict(type='TVRandomApply', p=0.8, transforms=[
-            dict(type='TVColorJitter', brightness=0.8, contrast=0.8, saturation=0.8, hue=0.2)]),
-        dict(type='TVRandomGrayscale', p=0.2),
-        dict(type='TVRandomApply', p=0.5, transforms=[
-            dict(type='TVGaussianBlur', kernel_size=blur_kernel, sigma=(0.1, 2.0))]),
-    ]
-
-
-train_dataloader = dict(num_workers=8, drop_last=True, dataset=dict(
-    reader=dict(_delete_=True, type='ExpwReader', data_root='data/expw',
-                split_file='data/splits/expw_seed0.csv', split='train'),
-    cache_images=False,
-    pipeline=[dict(type='MultiCrop', crops=[dict(num=2, pipeline=_crop(160, (0.14, 1.0), 17)),
-                                           dict(num=6, pipeline=_crop(64, (0.05, 0.14), 7))])]))
-_lr = 0.6
-optim_wrapper = dict(optimizer=dict(lr=_lr))
-param_scheduler = [dict(type='CosineAnnealingLR', T_max=_epochs, eta_min=_lr / 1000,
-                        by_epoch=True, convert_to_iter_based=True)]
-train_cfg = dict(max_epochs=_epochs)
-default_hooks = dict(checkpoint=dict(interval=10))
+# CluP stage 2 on real data: SwAV on the unlabelled ExpW train faces (the recipe of
+# _base_/swav_resnet18-swav-s1_4xb64-lars-1000e.py).
+_base_ = ['../_base_/datasets/expw.py', './_base_/swav_resnet18-swav-s1_4xb64-lars-1000e.py']
+# one epoch of frozen prototypes: ExpW train (~73k faces) / 256 per step
+model = dict(freeze_prototypes_iters=285)
+# the train split's images only (the reader's labels are never used), as multi-crops; 64 per
+# GPU, the last incomplete batch dropped
+train_dataloader = dict(num_workers=8, drop_last=True,
+                        dataset=dict(pipeline=[_base_._swav_multi_crop]))
+val_dataloader = None
+val_evaluator = None
+val_cfg = None
+test_dataloader = None
+test_evaluator = None
+test_cfg = None

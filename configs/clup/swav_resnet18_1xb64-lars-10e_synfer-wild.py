@@ -3,22 +3,15 @@
 # epochs, and the standard ResNet stem: the swav_s1 stem at 64 px costs as much
 # as 256 px with the standard one (16x the activations), beyond 2 CPU cores. The
 # official configs (swav_resnet18-swav-s1_*) use stem='swav_s1' at 160 px.
-_base_ = ['../_base_/default_runtime.py']
-data_root = 'data/synfer'
+_base_ = ['./_base_/swav_resnet18_lars.py']
+_data_root = 'data/synfer'
 _epochs = 10
 _batch = 64
-stem = 'default'
 
 model = dict(
-    type='SwAV',
-    backbone=dict(type='TimmBackbone', name='resnet18', pretrained=False, stem=stem),
+    backbone=dict(stem='default'),
     hidden_dim=512,
-    out_dim=128,
     num_prototypes=100,
-    temperature=0.1,
-    epsilon=0.05,
-    sinkhorn_iters=3,
-    assign_crops=(0, 1),
     # one epoch of frozen prototypes (1890 // 64 iterations)
     freeze_prototypes_iters=29,
     # the queue (3840 rows from epoch 15 at batch 256 in the paper) needs more images
@@ -28,23 +21,18 @@ model = dict(
 
 
 def _crop(size, scale, blur_kernel):
-    return [
-        dict(type='TVRandomResizedCrop', size=size, scale=scale, antialias=True),
-        dict(type='TVRandomHorizontalFlip', p=0.5),
-        dict(type='TVRandomApply', p=0.8, transforms=[
-            dict(type='TVColorJitter', brightness=0.8, contrast=0.8, saturation=0.8, hue=0.2)]),
-        dict(type='TVRandomGrayscale', p=0.2),
-        dict(type='TVRandomApply', p=0.5, transforms=[
-            dict(type='TVGaussianBlur', kernel_size=blur_kernel, sigma=(0.1, 2.0))]),
-    ]
+    return [dict(type='TVRandomResizedCrop', size=size, scale=scale, antialias=True),
+            *_base_._swav_colour,
+            dict(type='TVRandomApply', p=0.5, transforms=[
+                dict(type='TVGaussianBlur', kernel_size=blur_kernel, sigma=(0.1, 2.0))])]
 
 
-multi_crop = dict(type='MultiCrop', crops=[
+_multi_crop = dict(type='MultiCrop', crops=[
     dict(num=2, pipeline=_crop(64, (0.14, 1.0), 7)),
     dict(num=6, pipeline=_crop(32, (0.05, 0.14), 3)),
 ])
-target_reader = dict(type='ExpwReader', data_root=data_root + '/wild',
-                     split_file=data_root + '/wild/splits/expw_seed0.csv', split='train')
+_target_reader = dict(type='ExpwReader', data_root=_data_root + '/wild',
+                      split_file=_data_root + '/wild/splits/expw_seed0.csv', split='train')
 train_dataloader = dict(
     batch_size=_batch,
     num_workers=2,
@@ -55,19 +43,15 @@ train_dataloader = dict(
     collate_fn=dict(type='default_collate'),
     worker_init_fn=dict(type='basicda.seed_worker_from_torch'),
     # labels are read by the reader but never used: SwAV sees images only
-    dataset=dict(type='FaceDataset', reader=target_reader, pipeline=[multi_crop], crop='box',
+    dataset=dict(type='FaceDataset', reader=_target_reader, pipeline=[_multi_crop], crop='box',
                  num_classes=7, cache_images=True))
 
-# LARS (timm) around SGD with momentum 0.9, trust coefficient 0.001, no clipping;
-# lr 0.6 at batch 256 scaled linearly to the batch, cosine per iteration to 1/1000.
+# lr 0.6 at batch 256 scaled linearly to the batch, cosine per iteration to 1/1000
 _lr = 0.6 * _batch / 256
-optim_wrapper = dict(type='OptimWrapper', optimizer=dict(
-    type='Lars', lr=_lr, momentum=0.9, weight_decay=1e-6, trust_coeff=0.001, trust_clip=False))
+optim_wrapper = dict(optimizer=dict(lr=_lr))
 param_scheduler = [dict(type='CosineAnnealingLR', T_max=_epochs, eta_min=_lr / 1000,
                         by_epoch=True, convert_to_iter_based=True)]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=_epochs)
+train_cfg = dict(max_epochs=_epochs)
 val_cfg = None
 test_cfg = None
-default_hooks = dict(checkpoint=dict(interval=5, max_keep_ckpts=1, save_best=None))
-# the queue (and its fill counter) of every rank is part of the checkpoint
-custom_hooks = [dict(type='MethodStateHook')]
+default_hooks = dict(checkpoint=dict(interval=5))

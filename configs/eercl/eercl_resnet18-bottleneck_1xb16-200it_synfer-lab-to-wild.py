@@ -24,13 +24,13 @@ pipeline = [dict(name='source',
 
 _size = 64
 _resize = 73  # recipe B's 256 -> 224 ratio
-test_pipeline = [dict(type='TVResize', size=(_size, _size), antialias=True)]
-weak_pipeline = [
+_test_pipeline = [dict(type='TVResize', size=(_size, _size), antialias=True)]
+_weak_pipeline = [
     dict(type='TVResize', size=(_resize, _resize), antialias=True),
     dict(type='TVRandomHorizontalFlip', p=0.5),
     dict(type='TVRandomCrop', size=_size),
 ]
-strong_pipeline = [
+_strong_pipeline = [
     dict(type='TVRandomResizedCrop', size=_size, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3),
          antialias=True),
     dict(type='TVRandomHorizontalFlip', p=0.5),
@@ -38,8 +38,8 @@ strong_pipeline = [
     # 16 x 16 at 224 px, scaled to the input size
     dict(type='TVCutout', size=round(16 * _size / 224), fill=128, p=0.5),
 ]
-_wild_train = dict(type='FaceDataset', reader=dict(_base_.wild_reader, split='train'),
-                   pipeline=[], crop='box', num_classes=_base_.num_classes, cache_images=True)
+_wild_train = dict(type='FaceDataset', reader=dict(_base_._wild_reader, split='train'),
+                   pipeline=[], crop='box', num_classes=_base_._num_classes, cache_images=True)
 
 train_dataloader = dict(
     _delete_=True,
@@ -52,7 +52,7 @@ train_dataloader = dict(
     collate_fn=dict(type='default_collate'),
     worker_init_fn=dict(type='basicda.seed_worker_from_torch'),
     dataset=dict(type='MultiViewDataset', dataset=_wild_train,
-                 views=[strong_pipeline, strong_pipeline, weak_pipeline],
+                 views=[_strong_pipeline, _strong_pipeline, _weak_pipeline],
                  view_names=['strong1', 'strong2', 'weak']))
 
 # Evaluation: the target test split first (it names the run's main numbers), then the
@@ -62,13 +62,13 @@ def _eval(reader, split):
         batch_size=128, num_workers=0, persistent_workers=False,
         sampler=dict(type='DefaultSampler', shuffle=False),
         collate_fn=dict(type='default_collate'),
-        dataset=dict(type='FaceDataset', reader=dict(reader, split=split), pipeline=test_pipeline,
-                     crop='box', num_classes=_base_.num_classes, cache_images=True))
+        dataset=dict(type='FaceDataset', reader=dict(reader, split=split), pipeline=_test_pipeline,
+                     crop='box', num_classes=_base_._num_classes, cache_images=True))
 
 
-val_dataloader = dict(_delete_=True, **_eval(_base_.wild_reader, 'test'))
+val_dataloader = dict(_delete_=True, **_eval(_base_._wild_reader, 'test'))
 val_evaluator = dict(prefix='wild_test')
-_extra = dict(lab_test=_eval(_base_.lab_reader, 'test'))
+_extra = dict(lab_test=_eval(_base_._lab_reader, 'test'))
 val_cfg = dict(type='MultiDatasetValLoop', extra_dataloaders=dict(_delete_=True, **_extra))
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator
@@ -115,7 +115,7 @@ default_hooks = dict(
     checkpoint=dict(by_epoch=False, interval=100, max_keep_ckpts=2, save_best=None))
 custom_hooks = [
     # R = 50: refresh the weak bank and the prototypes before iterations 0, 50, ...
-    dict(type='BankRefreshHook', interval=50, test_pipeline=test_pipeline, batch_size=128),
+    dict(type='BankRefreshHook', interval=50, test_pipeline=_test_pipeline, batch_size=128),
     dict(type='MethodStateHook'),
     dict(type='SyncBuffersHook'),
     dict(type='OracleTracker', target_prefixes=['wild_test']),

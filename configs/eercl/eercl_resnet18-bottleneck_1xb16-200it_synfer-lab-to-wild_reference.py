@@ -11,8 +11,8 @@ model = dict(
     pseudo_label=dict(empty_prototype='zero'),
     infonce=dict(queue_init='randn', queue_overflow='drop'))
 _strong = [dict(t, magnitude_semantics='mmcls') if t['type'] == 'TVRandRangeAug' else t
-           for t in _base_.strong_pipeline]
-train_dataloader = dict(dataset=dict(views=[_strong, _strong, _base_.weak_pipeline]))
+           for t in _base_._strong_pipeline]
+train_dataloader = dict(dataset=dict(views=[_strong, _strong, _base_._weak_pipeline]))
 custom_hooks = [
     dict(type='BankRefreshHook', interval=50, refresh_pipeline='weak', bank_fill_drop_last=True,
          batch_size=128),

@@ -7,6 +7,6 @@ _base_ = [
     '../_base_/schedules/sgd_exp-0.99_100e.py',
     '../_base_/default_runtime.py',
 ]
-model = dict(num_classes=_base_.num_classes,
+model = dict(num_classes=_base_._num_classes,
              class_names=('Surprise', 'Fear', 'Disgust', 'Happiness', 'Sadness', 'Anger',
                           'Neutral', 'Contempt'))

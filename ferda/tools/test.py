@@ -54,6 +54,7 @@ def main(argv=None) -> dict:
     args = build_parser().parse_args(argv)
     import basicda.engine  # noqa: F401
     from basicda.engine import ddp_wrapper_cfg, init_distributed
+    from basicda.engine.config_check import prepare_config
     from mmengine.dist import get_rank
 
     from .train import build_runner
@@ -61,6 +62,7 @@ def main(argv=None) -> dict:
     if not osp.isfile(args.checkpoint):
         raise SystemExit(f'ferda test: checkpoint {args.checkpoint} does not exist')
     cfg = Config.fromfile(args.config)
+    prepare_config(cfg, args.cfg_options)  # no unread key, no `_` helper in the run
     cfg.merge_from_dict(args.cfg_options)
     if cfg.get('test_cfg') is None:
         raise SystemExit(f'ferda test: {args.config} has no test_cfg')

@@ -89,8 +89,10 @@ def main(argv=None) -> dict:
     # Registers our loops, hooks and checkpoint safety with mmengine.
     import basicda.engine  # noqa: F401
     from basicda.engine import init_distributed
+    from basicda.engine.config_check import prepare_config
 
     cfg = Config.fromfile(args.config)
+    prepare_config(cfg, args.cfg_options)  # no unread key, no `_` helper in the run
     cfg = merge_args(cfg, args, parser)
     init_distributed(args.launcher)
     runner = build_runner(cfg)

@@ -1,7 +1,7 @@
 # The tiny CluP student (32 px, 4 epochs) with the pseudo-label refresh after every
 # epoch (rounds 1-3); every checkpoint is kept so a test can resume from any epoch.
 _base_ = ['./tiny_clup_student.py']
-refresh_dataloader = dict(
+_refresh_dataloader = dict(
     batch_size=16,
     num_workers=0,
     sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
@@ -12,6 +12,6 @@ refresh_dataloader = dict(
 train_dataloader = dict(drop_last=True)  # refreshed sizes vary: no last batch of one
 custom_hooks = [
     dict(type='OracleTracker', target_prefixes=['wild_test']),
-    dict(type='PseudoLabelRefreshHook', interval=1, refresh_dataloader=refresh_dataloader),
+    dict(type='PseudoLabelRefreshHook', interval=1, refresh_dataloader=_refresh_dataloader),
 ]
 default_hooks = dict(checkpoint=dict(max_keep_ckpts=-1))

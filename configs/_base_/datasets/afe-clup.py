@@ -2,8 +2,8 @@
 # (datasets.md §3). Selection (label-free): the seeded stratified 10 % carve-out of Train.csv
 # (source-only.md §2.7), left out of train; Test.csv is reported.
 _base_ = ['./recipeA_160px.py']
-data_root = 'data/afe'
-_reader = dict(type='AfeReader', data_root=data_root, release='clup',
+_data_root = 'data/afe'
+_reader = dict(type='AfeReader', data_root=_data_root, release='clup',
                val_split_file='data/splits/afe_val_seed0.txt')
 
 train_dataloader = dict(dataset=dict(reader=dict(_reader, split='train')))

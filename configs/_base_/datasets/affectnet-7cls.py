@@ -3,8 +3,8 @@
 # Selection (label-free): the seeded stratified 5 % carve-out of training.csv, left out of
 # train; test = the official validation set (validation.csv).
 _base_ = ['./recipeA_160px.py']
-data_root = 'data/affectnet'
-_reader = dict(type='AffectNetReader', data_root=data_root, num_classes=_base_.num_classes,
+_data_root = 'data/affectnet'
+_reader = dict(type='AffectNetReader', data_root=_data_root, num_classes=_base_._num_classes,
                val_split_file='data/splits/affectnet_val_seed0.txt')
 
 train_dataloader = dict(dataset=dict(reader=dict(_reader, split='train')))

@@ -2,8 +2,8 @@
 # official split: ours groups faces by image (80/10/10, seed 0). Selection (label-free): its
 # val part; its test part is reported.
 _base_ = ['./recipeA_160px.py']
-data_root = 'data/expw'
-_reader = dict(type='ExpwReader', data_root=data_root,
+_data_root = 'data/expw'
+_reader = dict(type='ExpwReader', data_root=_data_root,
                split_file='data/splits/expw_seed0.csv')
 
 train_dataloader = dict(dataset=dict(reader=dict(_reader, split='train')))

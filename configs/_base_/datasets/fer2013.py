@@ -1,8 +1,8 @@
 # FER2013, the Kaggle csv with inline 48x48 grey pixels (datasets.md §3). Selection
 # (label-free): val = PublicTest; test = PrivateTest.
 _base_ = ['./recipeA_160px.py']
-data_root = 'data/fer2013'
-_reader = dict(type='Fer2013CsvReader', data_root=data_root)
+_data_root = 'data/fer2013'
+_reader = dict(type='Fer2013CsvReader', data_root=_data_root)
 
 train_dataloader = dict(dataset=dict(reader=dict(_reader, split='train')))
 val_dataloader = dict(dataset=dict(reader=dict(_reader, split='val')))

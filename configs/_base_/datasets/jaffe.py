@@ -4,8 +4,8 @@
 # labels (an oracle choice, source-only.md §2.7). The same split is also reported as
 # `jaffe_test`, like every dataset.
 _base_ = ['./recipeA_160px.py']
-data_root = 'data/jaffe'
-_reader = dict(type='JaffeReader', data_root=data_root,
+_data_root = 'data/jaffe'
+_reader = dict(type='JaffeReader', data_root=_data_root,
                fold_file='data/splits/jaffe_folds10_seed0.csv', fold=0)
 
 train_dataloader = dict(dataset=dict(reader=dict(_reader, split='train')))

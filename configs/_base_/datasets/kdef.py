@@ -4,8 +4,8 @@
 # therefore uses test labels (an oracle choice, source-only.md §2.7). The same split is also
 # reported as `kdef_test`, like every dataset.
 _base_ = ['./recipeA_160px.py']
-data_root = 'data/kdef'
-_reader = dict(type='KdefReader', data_root=data_root,
+_data_root = 'data/kdef'
+_reader = dict(type='KdefReader', data_root=_data_root,
                split_file='data/splits/kdef_actor_seed0.csv')
 
 train_dataloader = dict(dataset=dict(reader=dict(_reader, split='train')))

@@ -5,8 +5,8 @@
 # choice, source-only.md §2.7). The same split is also reported as `oulu_casia_test`, like
 # every dataset.
 _base_ = ['./recipeA_160px.py']
-data_root = 'data/oulu_casia'
-_reader = dict(type='OuluCasiaReader', data_root=data_root,
+_data_root = 'data/oulu_casia'
+_reader = dict(type='OuluCasiaReader', data_root=_data_root,
                fold_file='data/splits/oulu_casia_folds10_seed0.csv', fold=0)
 
 train_dataloader = dict(dataset=dict(reader=dict(_reader, split='train')))

@@ -2,8 +2,8 @@
 # stratified 10 % carve-out of train (source-only.md §2.7), left out of train; the official
 # test split is reported.
 _base_ = ['./recipeA_160px.py']
-data_root = 'data/rafdb'
-_reader = dict(type='RafDbReader', data_root=data_root,
+_data_root = 'data/rafdb'
+_reader = dict(type='RafDbReader', data_root=_data_root,
                val_split_file='data/splits/rafdb_val_seed0.txt')
 
 train_dataloader = dict(dataset=dict(reader=dict(_reader, split='train')))

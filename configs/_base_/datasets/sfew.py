@@ -4,8 +4,8 @@
 # (an oracle choice, source-only.md §2.7). The same split is also reported as `sfew_test`, like
 # every dataset.
 _base_ = ['./recipeA_160px.py']
-data_root = 'data/sfew'
-_reader = dict(type='SfewReader', data_root=data_root)
+_data_root = 'data/sfew'
+_reader = dict(type='SfewReader', data_root=_data_root)
 
 train_dataloader = dict(dataset=dict(reader=dict(_reader, split='train')))
 val_dataloader = dict(dataset=dict(reader=dict(_reader, split='test')))

@@ -2,31 +2,42 @@
 # source model (256-d bottleneck + BN + frozen WN classifier), 224 crops from 256, one weak
 # and two strong views of 32 images per GPU on 2 GPUs, 15k iterations, evaluation every 300,
 # R = 50, constant lr 1e-4 (backbone) / 1e-3 (bottleneck + BN), seed 2023, deterministic.
-# A real-data EERCL config inherits its *target* dataset base and this file, then wraps
-# the target train split in the three views (see eercl_resnet50_2xb32-recipeB-15k_rafdb-to-
-# ckplus.py). No dataloader keys here, so the two bases never collide.
+# No dataloader keys here: a real-data EERCL config inherits its *target* dataset base and
+# the per-source base on this file (eercl_resnet50_2xb32-recipeB-15k_<source>.py), then
+# wraps the target train split in the three views (mmengine refuses a key defined by two
+# bases, so that wiring cannot live in a base).
 _base_ = ['../../_base_/models/resnet50_bottleneck-wn.py', '../../_base_/default_runtime.py']
 
-eercl_test_pipeline = [
+_eercl_test_pipeline = [
     dict(type='TVResize', size=(256, 256), antialias=True),
     dict(type='TVCenterCrop', size=224),
 ]
-eercl_weak_pipeline = [
+_eercl_weak_pipeline = [
     dict(type='TVResize', size=(256, 256), antialias=True),
     dict(type='TVRandomHorizontalFlip', p=0.5),
     dict(type='TVRandomCrop', size=224),
 ]
-eercl_strong_pipeline = [
+_eercl_strong_pipeline = [
     dict(type='TVRandomResizedCrop', size=224, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3),
          antialias=True),
     dict(type='TVRandomHorizontalFlip', p=0.5),
     dict(type='TVRandRangeAug', num_ops=2, magnitude_semantics='torchvision'),
     dict(type='TVCutout', size=16, fill=128, p=0.5),
 ]
-eercl_views = dict(type='MultiViewDataset',
-                   views=[eercl_strong_pipeline, eercl_strong_pipeline, eercl_weak_pipeline],
-                   view_names=['strong1', 'strong2', 'weak'])
-eercl_train_loader = dict(
+_eercl_views = dict(
+    type='MultiViewDataset',
+    views=[_eercl_strong_pipeline, _eercl_strong_pipeline, _eercl_weak_pipeline],
+    view_names=['strong1', 'strong2', 'weak'])
+# an evaluation loader of the recipe without its reader (a per-source base's source list)
+_eercl_test_loader = dict(
+    batch_size=128,
+    num_workers=4,
+    persistent_workers=False,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    collate_fn=dict(type='default_collate'),
+    worker_init_fn=dict(type='basicda.seed_worker_from_torch'),
+    dataset=dict(type='FaceDataset', crop='box', num_classes=7, pipeline=_eercl_test_pipeline))
+_eercl_train_loader = dict(
     batch_size=32,
     num_workers=4,
     persistent_workers=False,
@@ -64,3 +75,10 @@ default_hooks = dict(
     logger=dict(interval=50),
     checkpoint=dict(by_epoch=False, interval=300, max_keep_ckpts=2, save_best=None))
 randomness = dict(seed=2023, deterministic=True)
+# a target config appends OracleTracker(target_prefixes=['<target>_test'])
+custom_hooks = [
+    dict(type='BankRefreshHook', interval=50, test_pipeline=_eercl_test_pipeline,
+         batch_size=128, num_workers=4),
+    dict(type='MethodStateHook'),
+    dict(type='SyncBuffersHook'),
+]
