@@ -32,7 +32,7 @@ from .cache_format import (FORMAT_VERSION, INDEX_FILE, MAX_SHARD_BYTES, META_FIL
                            PROGRESS_FILE, SPLITS_DIR, SUMS_FILE, class_histograms, dumps,
                            index_csv, library_versions, portable_path, sha256_bytes, sha256_file,
                            shard_name, shard_ranges, split_lists, write_atomic)
-from .face_crop import as_rgb, crop_face, decode_rgb
+from .face_crop import crop_face, decode_record, image_name
 from .records import SampleRecord
 from .splits import make_group_split, write_split_csv
 
@@ -46,26 +46,17 @@ EXPECTED_COUNTS = {
 }
 
 
-def _where(record: SampleRecord) -> str:
-    return f'{record.src[0]}:{record.src[1]}' if record.src else ''
-
-
 def load_face(record: SampleRecord, crop: str, size: int,
               enlarge: float) -> tuple[np.ndarray, Optional[str]]:
     """Decode, crop and resize one record: ``((S, S, 3) uint8 face, report note or None)``.
 
     Errors name the image and, when the record has one, its annotation line.
     """
-    where = _where(record)
-    if record.img_path is None:
-        image, name = as_rgb(record.extras['pixels']), f'inline pixels of {record.sample_id}'
-    else:
-        image, name = decode_rgb(record.img_path, where), record.img_path
+    image = decode_record(record)
     try:
         return crop_face(image, crop, size, enlarge, record.box, record.landmarks)
     except ValueError as err:
-        suffix = f' (annotation {where})' if where else ''
-        raise ValueError(f'image {name}{suffix}: {err}') from None
+        raise ValueError(f'image {image_name(record)}: {err}') from None
 
 
 
