@@ -13,23 +13,13 @@ from typing import Any, Mapping
 
 from mmengine.config import Config, DictAction
 
-TABLE_METRICS = ('accuracy', 'mca', 'macro_f1')
+from basicda.evaluation.log_processor import metrics_table  # noqa: F401  (ferda adabn uses it)
 # Parts of a config that only training reads; a test run drops them so the training split
 # is never built (mmengine builds the train loop when a hook asks for ``runner.iter``).
 TRAIN_ONLY_KEYS = ('train_dataloader', 'train_cfg', 'optim_wrapper', 'param_scheduler')
 # Hooks that carry a training run's record into the checkpoint and back out of it.
 TRAIN_RECORD_HOOKS = ('OracleTracker', )
 MAX_LISTED = 20
-
-
-def metrics_table(grouped: dict, metric_names=TABLE_METRICS) -> str:
-    """Markdown table: one row per dataset, columns OA / MCA / macro-F1 in %."""
-    header = '| dataset | ' + ' | '.join(metric_names) + ' |'
-    lines = [header, '|' + '---|' * (len(metric_names) + 1)]
-    for dataset, values in grouped.items():
-        cells = [f'{100 * values[m]:.2f}' if m in values else '-' for m in metric_names]
-        lines.append(f'| {dataset} | ' + ' | '.join(cells) + ' |')
-    return '\n'.join(lines) + '\n'
 
 
 def state_dict_mismatch(expected: Mapping[str, tuple], found: Mapping[str, Any]) -> dict:
