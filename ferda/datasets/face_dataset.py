@@ -87,7 +87,9 @@ class FaceDataset(Dataset):
         if cache_images:
             self._cache = [self._try_face(i) for i in range(len(self.records))]
         print_log(f'{type(self.reader).__name__} {getattr(self.reader, "split", "")}: '
-                  f'{len(self.records)} samples, class histogram {self.class_histogram()}',
+                  f'{len(self.records)} samples, class histogram {self.class_histogram()}'
+                  + (f'; {len(self.corrupt)} corrupt image(s) skipped, each replaced by the '
+                     'next sample that decodes' if self.corrupt else ''),
                   logger='current')
 
     @property

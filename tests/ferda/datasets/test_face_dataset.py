@@ -91,10 +91,18 @@ def test_corrupt_image_names_file_and_annotation_line(lab_copy, cache_images, na
 
 @pytest.mark.parametrize('cache_images', [False, True])
 def test_skip_replaces_corrupt_images_by_the_next_valid_one(lab_copy, cache_images):
+    import logging
+
+    from mmengine.logging import MMLogger
+    logged = []
+    handler = logging.Handler()
+    handler.emit = logged.append
+    MMLogger.get_current_instance().addHandler(handler)
     for name in ('train_00003', 'train_00005'):
         _damage(Path(lab_copy['data_root']) / 'basic' / 'Image' / 'aligned', name)
     clean = FaceDataset(reader=dict(lab_copy, split='train'), on_corrupt_image='skip',
                         cache_images=cache_images)
+    MMLogger.get_current_instance().removeHandler(handler)
     ids = [r.sample_id for r in clean.records]
     bad = {ids.index('train_00003'), ids.index('train_00005')}
     for idx in sorted(bad):
@@ -106,6 +114,8 @@ def test_skip_replaces_corrupt_images_by_the_next_valid_one(lab_copy, cache_imag
                                             sample_idx=expected)
         assert torch.equal(item['inputs'], clean[expected]['inputs'])
     assert sorted(clean.corrupt) == sorted(bad)
+    if cache_images:  # decoded at start-up: the start-up line counts them
+        assert any('2 corrupt image(s) skipped' in r.getMessage() for r in logged)
     good = next(i for i in range(len(clean)) if i not in bad)
     assert clean[good]['data_samples']['sample_idx'] == good
 
