@@ -97,12 +97,14 @@ def test_skip_replaces_corrupt_images_by_the_next_valid_one(lab_copy, cache_imag
     logged = []
     handler = logging.Handler()
     handler.emit = logged.append
-    MMLogger.get_current_instance().addHandler(handler)
     for name in ('train_00003', 'train_00005'):
         _damage(Path(lab_copy['data_root']) / 'basic' / 'Image' / 'aligned', name)
-    clean = FaceDataset(reader=dict(lab_copy, split='train'), on_corrupt_image='skip',
-                        cache_images=cache_images)
-    MMLogger.get_current_instance().removeHandler(handler)
+    MMLogger.get_current_instance().addHandler(handler)
+    try:
+        clean = FaceDataset(reader=dict(lab_copy, split='train'), on_corrupt_image='skip',
+                            cache_images=cache_images)
+    finally:
+        MMLogger.get_current_instance().removeHandler(handler)
     ids = [r.sample_id for r in clean.records]
     bad = {ids.index('train_00003'), ids.index('train_00005')}
     for idx in sorted(bad):
