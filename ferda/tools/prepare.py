@@ -17,6 +17,8 @@ unless ``--overwrite`` is given.
 """
 import argparse
 import ast
+import os
+import os.path as osp
 import sys
 
 DEFAULT_RATIOS = (0.8, 0.1, 0.1)
@@ -97,10 +99,13 @@ def main(argv=None) -> int:
     reader_cls = names[args.dataset]
     reader = dict(type=reader_cls.__name__, data_root=args.root, **options)
     extra_meta = {}
+    made = []  # files this run created before prepare_cache checked the reader options
     try:
         # before anything is written (the ExpW split goes into the folder)
         check_out_dir(args.out, reader_cls.name, overwrite=args.overwrite)
         if reader_cls.name == 'expw' and 'split_file' not in options:
+            planned = osp.join(args.out, 'splits', f'expw_seed{args.seed}.csv')
+            made = [p for p in (planned, planned + '.sha256') if not osp.exists(p)]
             reader['split_file'] = make_expw_split(reader, args.out, args.seed, args.ratios)
             extra_meta['expw_split'] = dict(file=f'<cache>/splits/expw_seed{args.seed}.csv',
                                             seed=args.seed, ratios=list(args.ratios),
@@ -113,6 +118,10 @@ def main(argv=None) -> int:
         if args.verify:
             check_cache(args.out, verify=True)
     except (ValueError, FileNotFoundError, FileExistsError) as err:  # names the file/folder
+        if isinstance(err, FileExistsError):  # leave the other cache as it was
+            for path in made:
+                if osp.exists(path):
+                    os.remove(path)
         print(f'ferda prepare: error: {err}', file=sys.stderr)
         return 1
     print(f'ferda prepare: {args.out}: wrote {len(summary["written"])} file(s), skipped '

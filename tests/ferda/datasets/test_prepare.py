@@ -277,6 +277,14 @@ def test_prepare_refuses_another_datasets_cache_unless_overwrite(tmp_path, capsy
     assert ferda_main(args + ['--overwrite']) == 0
     with open(osp.join(cache, 'meta.json')) as f:
         assert json.load(f)['dataset'] == 'expw'
+    # another ExpW split (seed) is another split of the cache: refused, and the new split
+    # file, written before the reader options could be compared, is removed again
+    capsys.readouterr()
+    listed = sorted(os.listdir(osp.join(cache, 'splits')))
+    assert 'expw_seed0.csv' in listed
+    assert ferda_main(args + ['--seed', '1']) == 1
+    assert "'split_file': '<cache>/splits/expw_seed1.csv'" in capsys.readouterr().err
+    assert sorted(os.listdir(osp.join(cache, 'splits'))) == listed
 
 
 def test_prepare_refuses_the_same_reader_with_other_options(tmp_path):
