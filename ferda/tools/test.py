@@ -36,7 +36,8 @@ def state_dict_mismatch(expected: Mapping[str, tuple], found: Mapping[str, Any])
 
     Example:
         >>> import torch
-        >>> state_dict_mismatch({'w': (7, 4), 'b': (7,)}, {'w': torch.zeros(8, 4), 'x': torch.zeros(1)})
+        >>> found = {'w': torch.zeros(8, 4), 'x': torch.zeros(1)}
+        >>> state_dict_mismatch({'w': (7, 4), 'b': (7,)}, found)
         {'missing': ['b'], 'unexpected': ['x'], 'mismatched': [('w', (7, 4), (8, 4))]}
     """
     missing = sorted(k for k in expected
