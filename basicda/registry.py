@@ -10,6 +10,7 @@ from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import EVALUATOR as MMENGINE_EVALUATOR
 from mmengine.registry import FUNCTIONS as MMENGINE_FUNCTIONS
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
+from mmengine.registry import LOG_PROCESSORS as MMENGINE_LOG_PROCESSORS
 from mmengine.registry import LOOPS as MMENGINE_LOOPS
 from mmengine.registry import METRICS as MMENGINE_METRICS
 from mmengine.registry import MODEL_WRAPPERS as MMENGINE_MODEL_WRAPPERS
@@ -65,3 +66,5 @@ VISUALIZERS = Registry('visualizer', parent=MMENGINE_VISUALIZERS, locations=_LOC
 VISBACKENDS = Registry('vis_backend', parent=MMENGINE_VISBACKENDS, locations=_LOCATIONS)
 # Plain functions built from configs (collate functions, worker init).
 FUNCTIONS = Registry('function', parent=MMENGINE_FUNCTIONS, locations=_LOCATIONS)
+# How evaluation results become log lines (basicda/evaluation/log_processor.py).
+LOG_PROCESSORS = Registry('log_processor', parent=MMENGINE_LOG_PROCESSORS, locations=_LOCATIONS)

@@ -30,7 +30,9 @@ env_cfg = dict(
 _vis_backends = [dict(type='LocalVisBackend'), dict(type='TensorboardVisBackend')]
 visualizer = dict(type='Visualizer', vis_backends=_vis_backends)
 
-log_processor = dict(by_epoch=True, window_size=10)
+# Validation/test lines show accuracy, MCA and macro-F1 per dataset; per-class numbers and
+# confusion matrices go to the JSON log, TensorBoard and confusion/ (basicda/evaluation).
+log_processor = dict(type='HeadlineLogProcessor', by_epoch=True, window_size=10)
 log_level = 'INFO'
 load_from = None
 resume = False

@@ -61,6 +61,30 @@ def decode_rgb(path: str, where: str = '') -> np.ndarray:
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
+def record_location(record) -> str:
+    """``'annotation file:line'`` of a :class:`~ferda.datasets.records.SampleRecord`, or ``''``."""
+    return f'{record.src[0]}:{record.src[1]}' if record.src else ''
+
+
+def image_name(record) -> str:
+    """How errors name a record's image: ``'<path> (annotation <file>:<line>)'``."""
+    where = record_location(record)
+    name = record.img_path or f'inline pixels of {record.sample_id}'
+    return f'{name} (annotation {where})' if where else name
+
+
+def decode_record(record) -> np.ndarray:
+    """The (H, W, 3) uint8 RGB pixels of one record: its image file through :func:`decode_rgb`
+    (errors name the file and the annotation line), or its inline ``extras['pixels']``.
+
+    The one decoder of ``ferda prepare`` and of the datasets that read image files
+    (:class:`~ferda.datasets.face_dataset.FaceDataset`), so both fail with the same message.
+    """
+    if record.img_path is None:
+        return as_rgb(record.extras['pixels'])
+    return decode_rgb(record.img_path, record_location(record))
+
+
 def as_rgb(pixels: np.ndarray) -> np.ndarray:
     """Inline pixels (FER2013's (48, 48) grey arrays) as (H, W, 3) uint8."""
     pixels = np.asarray(pixels)

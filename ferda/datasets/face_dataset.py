@@ -1,7 +1,7 @@
 """``FaceDataset``: a reader's records + face crop + transform pipeline."""
+import logging
 from typing import List, Optional, Sequence
 
-import mmcv
 import numpy as np
 from mmengine.logging import print_log
 from torch.utils.data import Dataset
@@ -9,9 +9,10 @@ from torch.utils.data import Dataset
 from basicda.datasets import build_pipeline, to_chw_uint8
 from ferda.registry import DATASETS
 
-from .face_crop import clip_box
+from .face_crop import clip_box, decode_record, image_name
 
 CROP_MODES = ('box', 'none')
+ON_CORRUPT_IMAGE = ('error', 'skip')
 
 
 def crop_box(image: np.ndarray, box: Sequence[float], enlarge: float = 0.0) -> np.ndarray:
@@ -42,16 +43,28 @@ class FaceDataset(Dataset):
         cache_images: decode every image once at start-up and keep the decoded
             (cropped) arrays in memory (small datasets such as SynFER).
         max_samples: use only the first N records (quick experiments).
+        on_corrupt_image: ``'error'`` (default): an image that cannot be decoded (truncated,
+            not an image, 16-bit) or cropped raises ``ValueError`` naming the file and its
+            annotation line, as ``ferda prepare`` does. ``'skip'``: the item is replaced by the
+            next index whose image decodes (wrapping around), so the replacement does not
+            depend on workers or timing; each skip is logged with a running count. Meant for
+            training sets: in an evaluation set the replacement is counted twice, which
+            ``ClsMetric`` refuses.
 
     Each item is ``dict(inputs=(3, H, W) uint8 tensor,
-    data_samples=dict(gt_label=int, sample_idx=int))``.
+    data_samples=dict(gt_label=int, sample_idx=int))``; a replaced item carries the label and
+    index of the sample it was replaced by.
     """
 
     def __init__(self, reader: dict, pipeline: Sequence[dict] = (), crop: str = 'box',
                  enlarge: float = 0.0, num_classes: Optional[int] = None,
-                 cache_images: bool = False, max_samples: Optional[int] = None) -> None:
+                 cache_images: bool = False, max_samples: Optional[int] = None,
+                 on_corrupt_image: str = 'error') -> None:
         if crop not in CROP_MODES:
             raise ValueError(f'crop must be one of {CROP_MODES}, got {crop!r}')
+        if on_corrupt_image not in ON_CORRUPT_IMAGE:
+            raise ValueError(f'on_corrupt_image must be one of {ON_CORRUPT_IMAGE}, got '
+                             f'{on_corrupt_image!r}')
         if enlarge < 0:
             raise ValueError(f'enlarge must be >= 0, got {enlarge}')
         self.reader = DATASETS.build(reader)
@@ -66,12 +79,17 @@ class FaceDataset(Dataset):
             raise ValueError(f'{type(self.reader).__name__}({reader}) returned no samples')
         self.crop = crop
         self.enlarge = enlarge
+        self.on_corrupt_image = on_corrupt_image
         self.pipeline = build_pipeline(pipeline)
-        self._cache: Optional[List[np.ndarray]] = None
+        # indices whose image failed (in this process; each DataLoader worker has its own)
+        self.corrupt: dict = {}
+        self._cache: Optional[List[Optional[np.ndarray]]] = None
         if cache_images:
-            self._cache = [self._load_face(i) for i in range(len(self.records))]
+            self._cache = [self._try_face(i) for i in range(len(self.records))]
         print_log(f'{type(self.reader).__name__} {getattr(self.reader, "split", "")}: '
-                  f'{len(self.records)} samples, class histogram {self.class_histogram()}',
+                  f'{len(self.records)} samples, class histogram {self.class_histogram()}'
+                  + (f'; {len(self.corrupt)} corrupt image(s) skipped, each replaced by the '
+                     'next sample that decodes' if self.corrupt else ''),
                   logger='current')
 
     @property
@@ -90,21 +108,47 @@ class FaceDataset(Dataset):
         return len(self.records)
 
     def _load_face(self, idx: int) -> np.ndarray:
+        """The (H, W, 3) uint8 RGB face of record ``idx``; errors name the image and its
+        annotation line (the decoder of ``ferda prepare``)."""
         record = self.records[idx]
-        if record.img_path is None:
-            image = record.extras['pixels']
-        else:
-            path = record.img_path  # readers give paths under their data_root
-            image = mmcv.imread(path, channel_order='rgb')
-            if image is None:
-                where = f' ({record.src[0]}:{record.src[1]})' if record.src else ''
-                raise ValueError(f'cannot decode image {path}{where}')
+        image = decode_record(record)
         if self.crop == 'box' and record.box is not None:
-            image = crop_box(image, record.box, self.enlarge)
+            try:
+                image = crop_box(image, record.box, self.enlarge)
+            except ValueError as err:
+                raise ValueError(f'image {image_name(record)}: {err}') from None
         return np.ascontiguousarray(image)
 
+    def _try_face(self, idx: int) -> Optional[np.ndarray]:
+        """:meth:`_load_face`, or None (logged and counted) with ``on_corrupt_image='skip'``."""
+        if idx in self.corrupt:
+            return None
+        try:
+            return self._load_face(idx)
+        except ValueError as err:
+            if self.on_corrupt_image == 'error':
+                raise
+            self.corrupt[idx] = str(err)
+            print_log(f'{type(self.reader).__name__} {getattr(self.reader, "split", "")}: '
+                      f"skipped sample {idx} (on_corrupt_image='skip'; {len(self.corrupt)} "
+                      f'skipped so far in this process): {err}', logger='current',
+                      level=logging.WARNING)
+            return None
+
+    def _face_or_next(self, idx: int) -> tuple[int, np.ndarray]:
+        """``(index used, face)``: ``idx`` itself, or with ``on_corrupt_image='skip'`` the
+        next index (wrapping around) whose image decodes."""
+        n = len(self.records)
+        for used in (idx + k if idx + k < n else idx + k - n for k in range(n)):
+            face = self._cache[used] if self._cache is not None else self._try_face(used)
+            if face is not None:
+                return used, face
+        raise ValueError(f'no image of {type(self.reader).__name__} '
+                         f'{getattr(self.reader, "split", "")} can be decoded; first failure: '
+                         f'{next(iter(self.corrupt.values()))}')
+
     def __getitem__(self, idx: int) -> dict:
-        image = self._cache[idx] if self._cache is not None else self._load_face(idx)
+        used, image = self._face_or_next(idx)
         inputs = self.pipeline(to_chw_uint8(image))
-        return dict(inputs=inputs, data_samples=dict(gt_label=self.records[idx].label,
-                                                     sample_idx=idx))
+        return dict(inputs=inputs, data_samples=dict(gt_label=self.records[used].label,
+                                                     sample_idx=used))

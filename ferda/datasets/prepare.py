@@ -32,7 +32,7 @@ from .cache_format import (FORMAT_VERSION, INDEX_FILE, MAX_SHARD_BYTES, META_FIL
                            PROGRESS_FILE, SPLITS_DIR, SUMS_FILE, class_histograms, dumps,
                            index_csv, library_versions, portable_path, sha256_bytes, sha256_file,
                            shard_name, shard_ranges, split_lists, write_atomic)
-from .face_crop import as_rgb, crop_face, decode_rgb
+from .face_crop import crop_face, decode_record, image_name
 from .records import SampleRecord
 from .splits import make_group_split, write_split_csv
 
@@ -46,28 +46,65 @@ EXPECTED_COUNTS = {
 }
 
 
-def _where(record: SampleRecord) -> str:
-    return f'{record.src[0]}:{record.src[1]}' if record.src else ''
-
-
 def load_face(record: SampleRecord, crop: str, size: int,
               enlarge: float) -> tuple[np.ndarray, Optional[str]]:
     """Decode, crop and resize one record: ``((S, S, 3) uint8 face, report note or None)``.
 
     Errors name the image and, when the record has one, its annotation line.
     """
-    where = _where(record)
-    if record.img_path is None:
-        image, name = as_rgb(record.extras['pixels']), f'inline pixels of {record.sample_id}'
-    else:
-        image, name = decode_rgb(record.img_path, where), record.img_path
+    image = decode_record(record)
     try:
         return crop_face(image, crop, size, enlarge, record.box, record.landmarks)
     except ValueError as err:
-        suffix = f' (annotation {where})' if where else ''
-        raise ValueError(f'image {name}{suffix}: {err}') from None
+        raise ValueError(f'image {image_name(record)}: {err}') from None
 
 
+
+
+def _cache_identity(out_dir: str) -> Optional[dict]:
+    """``dict(dataset, reader)`` of the cache in ``out_dir`` (its ``meta.json``, or the
+    ``progress.json`` of an unfinished run), or None when the folder holds none."""
+    for name in (META_FILE, PROGRESS_FILE):
+        path = osp.join(out_dir, name)
+        if osp.isfile(path):
+            with open(path, encoding='utf-8') as f:
+                state = json.load(f)
+            if 'dataset' in state:
+                return dict(dataset=state['dataset'], reader=state.get('reader'))
+    return None
+
+
+def check_out_dir(out_dir: str, dataset: str, reader: Optional[dict] = None,
+                  overwrite: bool = False) -> None:
+    """Refuse to prepare ``dataset`` into a folder holding the cache of another dataset.
+
+    Another dataset: another reader name, or (when ``reader`` is given) another reader type or
+    options; ``data_root`` is not compared (a moved raw folder is the same dataset). A changed
+    size, crop, annotation file or library version of the same dataset is rewritten as before.
+
+    Raises:
+        FileExistsError: naming both datasets, unless ``overwrite``.
+    """
+    found = _cache_identity(out_dir)
+    if found is None:
+        return
+
+    def options(cfg):
+        return {k: v for k, v in (cfg or {}).items() if k != 'data_root'}
+
+    other = found['dataset'] != dataset or (
+        reader is not None and found['reader'] is not None
+        and options(found['reader']) != options(reader))
+    if not other:
+        return
+    described = f'{found["dataset"]} {options(found["reader"])}'
+    wanted = f'{dataset} {options(reader)}' if reader is not None else dataset
+    if not overwrite:
+        raise FileExistsError(f'{out_dir} holds the prepared cache of {described}; this run '
+                              f'prepares {wanted}. Choose another --out, or pass --overwrite '
+                              '(overwrite=True) to replace that cache')
+    _log(f'{out_dir}: replacing the cache of {described} by {wanted} (overwrite)',
+         logging.WARNING)
 
 
 def make_expw_split(reader: dict, out_dir: str, seed: int,
@@ -145,7 +182,8 @@ def _log_histograms(name: str, hist: dict, class_names: Sequence[str], reader_cf
 
 def prepare_cache(reader: dict, out_dir: str, size: int = 112, crop: str = 'none',
                   enlarge: float = 0.0, max_shard_bytes: int = MAX_SHARD_BYTES,
-                  extra_meta: Optional[dict] = None, progress: bool = True) -> dict:
+                  extra_meta: Optional[dict] = None, progress: bool = True,
+                  overwrite: bool = False) -> dict:
     """Run the prepare step of datasets.md §4 into ``out_dir`` (resumable).
 
     Args:
@@ -159,6 +197,8 @@ def prepare_cache(reader: dict, out_dir: str, size: int = 112, crop: str = 'none
         max_shard_bytes: size limit of one shard file.
         extra_meta: more JSON-able facts to record in ``meta.json`` (e.g. how a split was made).
         progress: show a tqdm bar.
+        overwrite: replace a cache of another dataset in ``out_dir`` (see
+            :func:`check_out_dir`); without it that is an error.
 
     Returns:
         ``dict(written=[file names], skipped={file name: reason}, redone={file name: reason},
@@ -167,6 +207,7 @@ def prepare_cache(reader: dict, out_dir: str, size: int = 112, crop: str = 'none
     Raises:
         DatasetFormatError / ValueError: bad annotations, an undecodable or 16-bit image, or a
             box under 2 px; the message names the image and its annotation line.
+        FileExistsError: ``out_dir`` holds the cache of another dataset (``overwrite=False``).
     """
     if crop not in CROP_MODES:
         raise ValueError(f'crop must be one of {CROP_MODES}, got {crop!r}')
@@ -176,11 +217,12 @@ def prepare_cache(reader: dict, out_dir: str, size: int = 112, crop: str = 'none
         raise ValueError(f'enlarge must be >= 0, got {enlarge}')
     reader_cfg, reader_obj, records = _read(reader)
     data_root = reader_cfg['data_root']
-    os.makedirs(osp.join(out_dir, SPLITS_DIR), exist_ok=True)
-
     portable_cfg = {k: portable_path(v, data_root, out_dir)
                     if k != 'data_root' and isinstance(v, str) and osp.isfile(v) else v
                     for k, v in reader_cfg.items()}
+    check_out_dir(out_dir, reader_obj.name, portable_cfg, overwrite)
+    os.makedirs(osp.join(out_dir, SPLITS_DIR), exist_ok=True)
+
     annotations = {portable_path(p, data_root, out_dir): sha256_file(p)
                    for p in _annotation_files(reader_cfg, records)}
     prepare_args = dict(size=size, crop=crop, enlarge=float(enlarge),
@@ -192,6 +234,7 @@ def prepare_cache(reader: dict, out_dir: str, size: int = 112, crop: str = 'none
                                    extra=extra_meta)).encode())
 
     summary = dict(written=[], skipped={}, redone={})
+    identity = dict(dataset=reader_obj.name, reader=portable_cfg)  # for check_out_dir
     done = _load_progress(out_dir, plan)
     todo = _shards_to_write(out_dir, records, ranges, done, summary)
     progress_path = osp.join(out_dir, PROGRESS_FILE)
@@ -202,10 +245,10 @@ def prepare_cache(reader: dict, out_dir: str, size: int = 112, crop: str = 'none
                              enlarge, bar)
         done[shard_name(k)] = dict(sha256=sha256_file(osp.join(out_dir, shard_name(k))),
                                    fingerprint=fingerprint, report=notes)
-        write_atomic(progress_path, dumps(dict(plan=plan, shards=done)).encode())
+        write_atomic(progress_path, dumps(dict(plan=plan, shards=done, **identity)).encode())
         summary['written'].append(shard_name(k))
     bar.close()
-    write_atomic(progress_path, dumps(dict(plan=plan, shards=done)).encode())
+    write_atomic(progress_path, dumps(dict(plan=plan, shards=done, **identity)).encode())
     _remove_stale(out_dir, len(ranges), split_lists(records))
 
     names = [shard_name(k) for k in range(len(ranges))]

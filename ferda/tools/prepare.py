@@ -11,10 +11,14 @@ to the reader; values are Python literals (``num_classes=8``, ``angles="('S','HL
 anything else is a string (``variant=original``). For ExpW without ``split_file=...``, the
 seeded group split is made first and written to ``DIR/splits/expw_seed{S}.csv``.
 
-Re-running with the same arguments skips every file whose checksum still matches.
+Re-running with the same arguments skips every file whose checksum still matches. A folder
+that holds the cache of another dataset (or the same reader with other options) is refused
+unless ``--overwrite`` is given.
 """
 import argparse
 import ast
+import os
+import os.path as osp
 import sys
 
 DEFAULT_RATIOS = (0.8, 0.1, 0.1)
@@ -63,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help='size limit of one shard (default 2 GiB)')
     p.add_argument('--verify', action='store_true',
                    help='after preparing, rehash every file against meta.json')
+    p.add_argument('--overwrite', action='store_true',
+                   help='replace the cache of another dataset in --out (refused without it)')
     p.add_argument('--no-progress', action='store_true', help='hide the progress bar')
     return p
 
@@ -88,13 +94,18 @@ def main(argv=None) -> int:
     import ferda.datasets  # noqa: F401  (registers the readers)
     from ferda.datasets.cached_dataset import check_cache
     from ferda.datasets.cache_format import MAX_SHARD_BYTES
-    from ferda.datasets.prepare import make_expw_split, prepare_cache
+    from ferda.datasets.prepare import check_out_dir, make_expw_split, prepare_cache
 
     reader_cls = names[args.dataset]
     reader = dict(type=reader_cls.__name__, data_root=args.root, **options)
     extra_meta = {}
+    made = []  # files this run created before prepare_cache checked the reader options
     try:
+        # before anything is written (the ExpW split goes into the folder)
+        check_out_dir(args.out, reader_cls.name, overwrite=args.overwrite)
         if reader_cls.name == 'expw' and 'split_file' not in options:
+            planned = osp.join(args.out, 'splits', f'expw_seed{args.seed}.csv')
+            made = [p for p in (planned, planned + '.sha256') if not osp.exists(p)]
             reader['split_file'] = make_expw_split(reader, args.out, args.seed, args.ratios)
             extra_meta['expw_split'] = dict(file=f'<cache>/splits/expw_seed{args.seed}.csv',
                                             seed=args.seed, ratios=list(args.ratios),
@@ -103,10 +114,14 @@ def main(argv=None) -> int:
                                 enlarge=args.enlarge,
                                 max_shard_bytes=args.max_shard_bytes or MAX_SHARD_BYTES,
                                 extra_meta=extra_meta or None,
-                                progress=not args.no_progress)
+                                progress=not args.no_progress, overwrite=args.overwrite)
         if args.verify:
             check_cache(args.out, verify=True)
-    except (ValueError, FileNotFoundError) as err:  # bad data: the message names the file
+    except (ValueError, FileNotFoundError, FileExistsError) as err:  # names the file/folder
+        if isinstance(err, FileExistsError):  # leave the other cache as it was
+            for path in made:
+                if osp.exists(path):
+                    os.remove(path)
         print(f'ferda prepare: error: {err}', file=sys.stderr)
         return 1
     print(f'ferda prepare: {args.out}: wrote {len(summary["written"])} file(s), skipped '

@@ -18,14 +18,18 @@ from ..records import DatasetFormatError, SampleRecord, format_location
 ON_MISSING_IMAGE = ('error', 'skip')
 
 
-def read_text_lines(path: str) -> Iterator[tuple[int, str]]:
+def read_text_lines(path: str, allow_empty: bool = False) -> Iterator[tuple[int, str]]:
     """Yield ``(1-based line number, stripped text)`` of the non-blank lines of a text file.
+
+    ``allow_empty`` accepts a file without any (a carve-out list that may hold no name).
 
     A UTF-8 BOM, CRLF or CR line ends, and leading/trailing whitespace are tolerated.
 
     Raises:
-        DatasetFormatError: if the file does not exist (the message names the path) or is not
-            UTF-8.
+        DatasetFormatError: if the file does not exist (the message names the path), is not
+            UTF-8, or (unless ``allow_empty``) has no non-blank line (``path: the list is
+            empty``), so an empty list is reported as itself and not as a mismatch in a file
+            read after it.
     """
     if not osp.isfile(path):
         raise DatasetFormatError.at(path, None, 'an annotation file', 'no such file')
@@ -36,10 +40,14 @@ def read_text_lines(path: str) -> Iterator[tuple[int, str]]:
     except UnicodeDecodeError as err:
         raise DatasetFormatError.at(path, None, 'UTF-8 text', f'undecodable bytes ({err})')
     # str.splitlines also splits on \x0b, \x1c, ...; only \n, \r\n and \r are line ends here.
+    empty = True
     for lineno, line in enumerate(text.replace('\r\n', '\n').replace('\r', '\n').split('\n'), 1):
         line = line.strip()
         if line:
+            empty = False
             yield lineno, line
+    if empty and not allow_empty:
+        raise DatasetFormatError(f'{path}: the list is empty (no non-blank line)')
 
 
 def read_csv_lines(path: str, header: tuple) -> Iterator[tuple[int, str]]:
@@ -74,7 +82,7 @@ def read_holdout_names(path: str, allowed, expected: str, what: str = 'name',
             or a name listed twice (citing both lines).
     """
     first_line: dict = {}
-    for lineno, line in read_text_lines(path):
+    for lineno, line in read_text_lines(path, allow_empty=True):  # a split may be empty
         if single_field and len(line.split()) != 1:
             raise DatasetFormatError.at(path, lineno, f'one {what} per line', repr(line))
         if line not in allowed:

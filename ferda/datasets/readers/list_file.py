@@ -141,4 +141,7 @@ class ListFileReader(BaseReader):
                 continue
             records.append(SampleRecord(rel, img_path, self.label_map[code], self.split,
                                         extras=extras, src=(path, lineno)))
+        if not first_line:
+            raise DatasetFormatError(f'{path}: the list is empty (no entry after comments'
+                                     + (' and the header)' if self.has_header else ')'))
         return records

@@ -86,3 +86,14 @@ def test_argument_errors(tmp_path):
     with pytest.raises(ValueError, match=r'extra_columns types must be float, int or str'):
         ListFileReader(str(tmp_path), 'list.txt', num_classes=7, labels_are_canonical=True,
                        extra_columns=[('v', list)])
+
+
+@pytest.mark.parametrize('data, has_header, message', [
+    (b'', False, r'list.txt: the list is empty \(no non-blank line\)'),
+    (b'# only a comment\n', False, r'list.txt: the list is empty \(no entry after comments\)'),
+    (b'path label valence arousal\n', True,
+     r'list.txt: the list is empty \(no entry after comments and the header\)'),
+])
+def test_empty_list(tmp_path, data, has_header, message):
+    with pytest.raises(DatasetFormatError, match=message):
+        reader(tmp_path, data, has_header=has_header).load()

@@ -255,3 +255,44 @@ def test_five_points_of_68_landmarks():
                                   [[10, 20], [30, 20], [20, 30], [12, 40], [28, 40]])
     with pytest.raises(ValueError, match=r'\(5, 2\) or \(68, 2\) landmarks, got shape \(4, 2\)'):
         five_points(np.zeros((4, 2)))
+
+
+def test_prepare_refuses_another_datasets_cache_unless_overwrite(tmp_path, capsys):
+    cache = str(tmp_path / 'cache')
+    prepare_cache(rafdb_cfg(rafdb_root(tmp_path / 'raf')), cache, size=SIZE, progress=False)
+    before = {n: sha256_file(osp.join(cache, n)) for n in ('meta.json', 'images_0.u8.npy')}
+    expw = str(tmp_path / 'expw')
+    write_expw(expw, labels=EXPW_FACES, split=None)
+    for seed, name in enumerate(EXPW_IMAGES):
+        noise_jpeg(osp.join(expw, 'image', 'origin', name), shape=(32, 32, 3), seed=seed)
+    args = ['prepare', 'expw', '--root', expw, '--out', cache, '--size', '8', '--crop', 'box',
+            '--no-progress']
+    assert ferda_main(args) == 1
+    err = capsys.readouterr().err
+    assert f'{cache} holds the prepared cache of rafdb' in err and '--overwrite' in err
+    # nothing was written into the RAF-DB cache, not even the generated ExpW split
+    assert not osp.exists(osp.join(cache, 'splits', 'expw_seed0.csv'))
+    assert {n: sha256_file(osp.join(cache, n)) for n in before} == before
+
+    assert ferda_main(args + ['--overwrite']) == 0
+    with open(osp.join(cache, 'meta.json')) as f:
+        assert json.load(f)['dataset'] == 'expw'
+    # another ExpW split (seed) is another split of the cache: refused, and the new split
+    # file, written before the reader options could be compared, is removed again
+    capsys.readouterr()
+    listed = sorted(os.listdir(osp.join(cache, 'splits')))
+    assert 'expw_seed0.csv' in listed
+    assert ferda_main(args + ['--seed', '1']) == 1
+    assert "'split_file': '<cache>/splits/expw_seed1.csv'" in capsys.readouterr().err
+    assert sorted(os.listdir(osp.join(cache, 'splits'))) == listed
+
+
+def test_prepare_refuses_the_same_reader_with_other_options(tmp_path):
+    cache = str(tmp_path / 'cache')
+    root = rafdb_root(tmp_path / 'raw')
+    prepare_cache(rafdb_cfg(root), cache, size=SIZE, progress=False)
+    with pytest.raises(FileExistsError, match=r"holds the prepared cache of rafdb .*"
+                       r"this run prepares rafdb .*'split': 'train'"):
+        prepare_cache(rafdb_cfg(root, split='train'), cache, size=SIZE, progress=False)
+    # the same dataset again (another size: rewritten, as before) is not refused
+    assert prepare_cache(rafdb_cfg(root), cache, size=SIZE + 2, progress=False)['written']

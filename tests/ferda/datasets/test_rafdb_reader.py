@@ -135,3 +135,20 @@ def test_argument_errors(tmp_path):
         RafDbReader(str(tmp_path), 'train', variant='crop')
     with pytest.raises(ValueError, match=r"on_missing_image must be one of .* got 'ignore'"):
         RafDbReader(str(tmp_path), 'train', on_missing_image='ignore')
+
+
+@pytest.mark.parametrize('content', [b'', b'\r\n  \n'])
+def test_empty_label_file_is_reported_as_empty(tmp_path, content):
+    # before: the validation split file was blamed ("val.txt:1: expected a train image name")
+    label_path = write_rafdb(str(tmp_path), labels=content)
+    write_bytes(str(tmp_path / 'val.txt'), b'train_00001.jpg\n')
+    with pytest.raises(DatasetFormatError,
+                       match=rf'^{label_path}: the list is empty \(no non-blank line\)$'):
+        RafDbReader(str(tmp_path), 'train', val_split_file=str(tmp_path / 'val.txt')).load()
+
+
+def test_empty_validation_split_file_is_an_empty_split(tmp_path):
+    # a tiny dataset's stratified hold-out may select nothing (SynFER with few faces does)
+    write_rafdb(str(tmp_path))
+    write_bytes(str(tmp_path / 'val.txt'), b'\n')
+    assert RafDbReader(str(tmp_path), 'val', val_split_file=str(tmp_path / 'val.txt')).load() == []

@@ -36,6 +36,32 @@ def test_classifier_frozen_and_left_out_of_the_optimiser():
     assert in_optimiser == trainable
 
 
+def test_frozen_parameters_give_one_log_line_not_one_warning_each():
+    import logging
+
+    from mmengine.logging import MMLogger
+
+    from ferda.methods.eercl.optim import TrainableParamsOptimWrapperConstructor
+    model = toy_eercl()
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger = MMLogger.get_current_instance()
+    logger.addHandler(handler)
+    try:  # a paramwise_cfg makes mmengine walk the modules and warn per frozen parameter
+        TrainableParamsOptimWrapperConstructor(
+            dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.1)),
+            dict(custom_keys={'student.head': dict(lr_mult=10.0)}))(model)
+    finally:
+        logger.removeHandler(handler)
+    messages = [r.getMessage() for r in records if 'requires_grad=False' in r.getMessage()]
+    frozen = sum(1 for p in model.parameters() if not p.requires_grad)
+    assert frozen > 1
+    assert messages == [f'TrainableParamsOptimWrapperConstructor: {frozen} parameter tensor(s) '
+                        'with requires_grad=False (frozen classifier, EMA teacher) are left out '
+                        'of the optimiser']
+
+
 def test_relation_matrices_built_from_the_frozen_classifier():
     model = toy_eercl(pseudo_label=dict(alpha=0.5))
     v = model.student.head.fc.parametrizations.weight.original1
