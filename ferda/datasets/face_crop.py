@@ -191,7 +191,9 @@ def align_landmarks5(image: np.ndarray, landmarks: np.ndarray, size: int) -> np.
     template = LANDMARKS5_TEMPLATE_112 * (size / 112.0)
     matrix = similarity_transform(landmarks, template)
     scale = float(np.hypot(matrix[0, 0], matrix[1, 0]))
-    canvas = size if scale >= 1 else int(np.ceil(size / scale))
+    # a scale a rounding error below 1 (0.9999999999999999 for landmarks already on the
+    # template) must not warp onto a 1-pixel larger canvas and resample the whole face
+    canvas = max(size, int(np.ceil(size / scale - 1e-6)))
     if canvas != size:
         matrix = similarity_transform(landmarks, template * (canvas / size))
     warped = cv2.warpAffine(image, matrix, (canvas, canvas), flags=cv2.INTER_LINEAR,
