@@ -1,15 +1,17 @@
 """``FaceDataset``: a reader's records + face crop + transform pipeline."""
-from typing import List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Union
 
 import mmcv
 import numpy as np
 from mmengine.logging import print_log
 from torch.utils.data import Dataset
 
-from basicda.datasets import build_pipeline, to_chw_uint8
+from basicda.datasets import (RESERVED_SAMPLE_KEYS, apply_to_views, build_pipeline,
+                              check_shared_pipeline, sample_value, to_chw_uint8)
 from ferda.registry import DATASETS
 
 from .face_crop import clip_box
+from .records import SampleRecord
 
 CROP_MODES = ('box', 'none')
 
@@ -42,14 +44,26 @@ class FaceDataset(Dataset):
         cache_images: decode every image once at start-up and keep the decoded
             (cropped) arrays in memory (small datasets such as SynFER).
         max_samples: use only the first N records (quick experiments).
+        with_label: False reads the records without their labels (an unlabelled pool): items
+            carry no ``gt_label`` and :attr:`labels` is None. Records whose label is None
+            are unlabelled anyway; a reader may not mix labelled and unlabelled records.
+        meta_keys: record ``extras`` (or ``'sample_id'``) to pass to ``data_samples`` by
+            name, e.g. ``('valence', 'arousal', 'subject')``; every record must have them
+            (checked here). Values are batched as :func:`basicda.datasets.sample_value` says.
+        views: names of the record ``views`` to decode, e.g. ``('rgb', 'depth')``; then
+            ``inputs`` is ``{name: (3, H, W)}`` and ``pipeline`` runs once on all views
+            together: the same random crop/flip/affine for every view (torchvision v2
+            transforms only; ``PerView`` for per-view colour or independent views).
 
-    Each item is ``dict(inputs=(3, H, W) uint8 tensor,
-    data_samples=dict(gt_label=int, sample_idx=int))``.
+    Each item is ``dict(inputs=(3, H, W) uint8 tensor, data_samples=dict(gt_label=int,
+    sample_idx=int, **metadata))``; ``gt_label`` is absent when unlabelled.
     """
 
     def __init__(self, reader: dict, pipeline: Sequence[dict] = (), crop: str = 'box',
                  enlarge: float = 0.0, num_classes: Optional[int] = None,
-                 cache_images: bool = False, max_samples: Optional[int] = None) -> None:
+                 cache_images: bool = False, max_samples: Optional[int] = None,
+                 with_label: bool = True, meta_keys: Sequence[str] = (),
+                 views: Optional[Sequence[str]] = None) -> None:
         if crop not in CROP_MODES:
             raise ValueError(f'crop must be one of {CROP_MODES}, got {crop!r}')
         if enlarge < 0:
@@ -64,37 +78,58 @@ class FaceDataset(Dataset):
             self.records = self.records[:max_samples]
         if not self.records:
             raise ValueError(f'{type(self.reader).__name__}({reader}) returned no samples')
+        name = type(self.reader).__name__
+        self.has_labels = bool(with_label) and _records_have_labels(self.records, name)
+        self.meta_keys = tuple(meta_keys)
+        self._meta = record_metadata(self.records, self.meta_keys, name)
+        self.views = None if views is None else tuple(views)
+        if self.views is not None:
+            check_views(self.records, self.views, name)
         self.crop = crop
         self.enlarge = enlarge
         self.pipeline = build_pipeline(pipeline)
-        self._cache: Optional[List[np.ndarray]] = None
+        if self.views is not None:
+            check_shared_pipeline(self.pipeline, f'{name} FaceDataset(views={self.views})')
+        self._cache: Optional[List[Union[np.ndarray, Dict[str, np.ndarray]]]] = None
         if cache_images:
-            self._cache = [self._load_face(i) for i in range(len(self.records))]
-        print_log(f'{type(self.reader).__name__} {getattr(self.reader, "split", "")}: '
-                  f'{len(self.records)} samples, class histogram {self.class_histogram()}',
-                  logger='current')
+            self._cache = [self._load(i) for i in range(len(self.records))]
+        summary = (f'class histogram {self.class_histogram()}' if self.has_labels
+                   else 'unlabelled')
+        print_log(f'{name} {getattr(self.reader, "split", "")}: {len(self.records)} samples, '
+                  f'{summary}', logger='current')
 
     @property
     def metainfo(self) -> dict:
         return dict(classes=tuple(self.reader.class_names), dataset=self.reader.name)
 
     @property
-    def labels(self) -> np.ndarray:
-        """(N,) int64 canonical labels in dataset order."""
+    def labels(self) -> Optional[np.ndarray]:
+        """(N,) int64 canonical labels in dataset order; None when unlabelled."""
+        if not self.has_labels:
+            return None
         return np.array([r.label for r in self.records], dtype=np.int64)
 
-    def class_histogram(self) -> list:
+    def class_histogram(self) -> Optional[list]:
+        """Samples per class; None when unlabelled."""
+        if not self.has_labels:
+            return None
         return np.bincount(self.labels, minlength=self.reader.num_classes).tolist()
 
     def __len__(self) -> int:
         return len(self.records)
 
-    def _load_face(self, idx: int) -> np.ndarray:
+    def _load(self, idx: int) -> Union[np.ndarray, Dict[str, np.ndarray]]:
+        if self.views is None:
+            return self._load_face(idx)
+        return {view: self._load_face(idx, view) for view in self.views}
+
+    def _load_face(self, idx: int, view: Optional[str] = None) -> np.ndarray:
         record = self.records[idx]
-        if record.img_path is None:
+        if view is None and record.img_path is None:
             image = record.extras['pixels']
         else:
-            path = record.img_path  # readers give paths under their data_root
+            # readers give paths under their data_root
+            path = record.img_path if view is None else record.views[view]
             image = mmcv.imread(path, channel_order='rgb')
             if image is None:
                 where = f' ({record.src[0]}:{record.src[1]})' if record.src else ''
@@ -104,7 +139,71 @@ class FaceDataset(Dataset):
         return np.ascontiguousarray(image)
 
     def __getitem__(self, idx: int) -> dict:
-        image = self._cache[idx] if self._cache is not None else self._load_face(idx)
-        inputs = self.pipeline(to_chw_uint8(image))
-        return dict(inputs=inputs, data_samples=dict(gt_label=self.records[idx].label,
-                                                     sample_idx=idx))
+        image = self._cache[idx] if self._cache is not None else self._load(idx)
+        if self.views is None:
+            inputs = self.pipeline(to_chw_uint8(image))
+        else:
+            inputs = apply_to_views(self.pipeline, {view: to_chw_uint8(face)
+                                                    for view, face in image.items()})
+        samples = dict(self._meta[idx], sample_idx=idx)
+        if self.has_labels:
+            samples['gt_label'] = self.records[idx].label
+        return dict(inputs=inputs, data_samples=samples)
+
+
+def _records_have_labels(records: Sequence[SampleRecord], reader: str) -> bool:
+    """True if every record has a label, False if none has; a mix is an error."""
+    unlabelled = [r for r in records if r.label is None]
+    if unlabelled and len(unlabelled) < len(records):
+        raise ValueError(f'{reader}: {len(unlabelled)} of {len(records)} records have no label '
+                         f'(first: {unlabelled[0].where()}); a dataset is either labelled or an '
+                         'unlabelled pool (pass with_label=False to drop every label)')
+    return not unlabelled
+
+
+def record_metadata(records: Sequence[SampleRecord], meta_keys: Sequence[str],
+                    reader: str) -> List[dict]:
+    """The ``data_samples`` metadata of every record: ``{key: sample_value(...)}``.
+
+    A key is looked up in the record's ``extras``; ``'sample_id'`` is the record's id.
+
+    Raises:
+        ValueError: a reserved key (``gt_label``, ``sample_idx``) or a key given twice.
+        KeyError: a record without the key, naming the reader, the key, the record's
+            ``file:line`` and the extras it has.
+    """
+    bad = [k for k in meta_keys if k in RESERVED_SAMPLE_KEYS]
+    if bad or len(set(meta_keys)) != len(meta_keys):
+        raise ValueError(f'{reader}: meta_keys must be distinct and not {RESERVED_SAMPLE_KEYS} '
+                         f'(the dataset fills those in), got {tuple(meta_keys)}')
+    metadata = []
+    for record in records:
+        values = {}
+        for key in meta_keys:
+            if key == 'sample_id':
+                value = record.sample_id
+            elif key in record.extras:
+                value = record.extras[key]
+            else:
+                raise KeyError(f'{reader} gives no {key!r} for {record.where()} (meta_keys asks '
+                               f'for it; the record has extras {sorted(record.extras)})')
+            values[key] = sample_value(value, key, f'{reader} {record.where()}')
+        metadata.append(values)
+    return metadata
+
+
+def check_views(records: Sequence[SampleRecord], views: Sequence[str], reader: str) -> None:
+    """Raise unless every record has an image path for each name in ``views``.
+
+    Raises:
+        ValueError: no names, or a name given twice.
+        KeyError: naming the reader, the view, the record's ``file:line`` and its views.
+    """
+    if not views or len(set(views)) != len(views):
+        raise ValueError(f'{reader}: views must be distinct view names, got {tuple(views)}')
+    for record in records:
+        missing = [view for view in views if view not in record.views]
+        if missing:
+            raise KeyError(f'{reader} gives no {missing[0]!r} image for {record.where()} '
+                           f'(views asks for {tuple(views)}; the record has '
+                           f'{sorted(record.views) or "one image, no views"})')
