@@ -202,3 +202,37 @@ def test_view_errors_name_the_reader_view_and_record(tmp_path):
                                         'transform'):
         FaceDataset(reader=stub('views', records_with_images(tmp_path)),
                     pipeline=[dict(type='TVCutout', size=4)], views=('rgb', 'depth'))
+
+
+# ---------------------------------------------------------------- the prepared cache
+
+
+def test_cached_dataset_passes_metadata_and_drops_labels(tmp_path):
+    from ferda.datasets import CachedFaceDataset
+    from ferda.datasets.prepare import prepare_cache
+
+    from .fixtures import EXPW_IMAGES, write_expw
+    from .test_prepare import EXPW_FACES, noise_jpeg
+
+    root = str(tmp_path / 'raw')
+    write_expw(root, labels=EXPW_FACES, split=None)
+    for seed, name in enumerate(EXPW_IMAGES):
+        noise_jpeg(osp.join(root, 'image', 'origin', name), shape=(32, 32, 3), seed=seed)
+    cache = str(tmp_path / 'cache')
+    prepare_cache(dict(type='ExpwReader', data_root=root, split='all'), cache, size=8,
+                  progress=False)
+    ds = CachedFaceDataset(cache, 'all', meta_keys=('confidence', 'image_name', 'sample_id'))
+    batch = default_collate([ds[i] for i in range(len(ds))])['data_samples']
+    # the expected values come from the annotation lines above, sorted by sample id
+    # (<image>#<face>): (sample id, image name, confidence)
+    expected = sorted((f'{image}#{face}', image, float(conf)) for image, face, *_, conf, _ in
+                      (line.split() for line in EXPW_FACES.decode().splitlines()))
+    assert batch['sample_id'] == [e[0] for e in expected]
+    assert batch['image_name'] == [e[1] for e in expected]
+    torch.testing.assert_close(batch['confidence'], torch.tensor([e[2] for e in expected]))
+    unlabelled = CachedFaceDataset(cache, 'all', with_label=False)
+    assert unlabelled.labels is None and unlabelled.class_histogram() is None
+    assert unlabelled[0]['data_samples'] == dict(sample_idx=0)
+    assert torch.equal(unlabelled[0]['inputs'], ds[0]['inputs'])
+    with pytest.raises(KeyError, match=r"gives no 'valence' for .*index.csv:2 "):
+        CachedFaceDataset(cache, 'all', meta_keys=('valence',))
