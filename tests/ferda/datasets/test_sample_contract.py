@@ -211,13 +211,9 @@ def test_cached_dataset_passes_metadata_and_drops_labels(tmp_path):
     from ferda.datasets import CachedFaceDataset
     from ferda.datasets.prepare import prepare_cache
 
-    from .fixtures import EXPW_IMAGES, write_expw
-    from .test_prepare import EXPW_FACES, noise_jpeg
+    from .test_prepare import EXPW_FACES, expw_root
 
-    root = str(tmp_path / 'raw')
-    write_expw(root, labels=EXPW_FACES, split=None)
-    for seed, name in enumerate(EXPW_IMAGES):
-        noise_jpeg(osp.join(root, 'image', 'origin', name), shape=(32, 32, 3), seed=seed)
+    root = expw_root(tmp_path / 'raw')
     cache = str(tmp_path / 'cache')
     prepare_cache(dict(type='ExpwReader', data_root=root, split='all'), cache, size=8,
                   progress=False)
