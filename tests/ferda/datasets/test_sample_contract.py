@@ -232,3 +232,16 @@ def test_cached_dataset_passes_metadata_and_drops_labels(tmp_path):
     assert torch.equal(unlabelled[0]['inputs'], ds[0]['inputs'])
     with pytest.raises(KeyError, match=r"gives no 'valence' for .*index.csv:2 "):
         CachedFaceDataset(cache, 'all', meta_keys=('valence',))
+
+
+def test_multi_view_dataset_refuses_a_base_with_named_views(tmp_path):
+    from basicda.datasets import MultiViewDataset
+
+    base = FaceDataset(reader=stub('views', records_with_images(tmp_path)),
+                       views=('rgb', 'depth'))
+    wrapped = MultiViewDataset(base, views=[GEOMETRY, GEOMETRY])
+    with pytest.raises(TypeError, match=r"one image per sample; this one gives named views "
+                                        r"\['depth', 'rgb'\]"):
+        wrapped[0]
+    with pytest.raises(TypeError, match='one image per sample'):
+        wrapped.single_view(GEOMETRY)[0]
