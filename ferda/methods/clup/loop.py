@@ -272,11 +272,11 @@ class ClusterPseudoLabelLoop(BaseLoop):
         path = osp.join(runner.work_dir, ARTEFACT)
         expected = self._expected(dataset)
         gathered = self._teacher_pass()
-        if self.evaluator is not None and not dataset_has_labels(dataset):
+        evaluate = self.evaluator is not None and dataset_has_labels(dataset)
+        if self.evaluator is not None and not evaluate:
             print_log('pseudo-labels: the target is unlabelled; the ground-truth diagnostics '
                       '(test_evaluator, selection precision) are skipped', logger='current')
-        metrics = self.evaluator.evaluate(len(dataset)) \
-            if self.evaluator is not None and dataset_has_labels(dataset) else {}
+        metrics = self.evaluator.evaluate(len(dataset)) if evaluate else {}
         rank, _ = world_info()
         if osp.isfile(path) and not self.force_relabel:
             artefact = load_artefact(path)
