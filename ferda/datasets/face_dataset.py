@@ -53,7 +53,8 @@ class FaceDataset(Dataset):
         views: names of the record ``views`` to decode, e.g. ``('rgb', 'depth')``; then
             ``inputs`` is ``{name: (3, H, W)}`` and ``pipeline`` runs once on all views
             together: the same random crop/flip/affine for every view (torchvision v2
-            transforms only; ``PerView`` for per-view colour or independent views).
+            transforms only; ``PerView`` for per-view colour or independent views). A record's
+            ``box`` crops every view, so the views must share one pixel grid.
 
     Each item is ``dict(inputs=(3, H, W) uint8 tensor, data_samples=dict(gt_label=int,
     sample_idx=int, **metadata))``; ``gt_label`` is absent when unlabelled.
