@@ -19,7 +19,8 @@ from typing import Optional
 import numpy as np
 import torch
 
-__all__ = ['RESERVED_SAMPLE_KEYS', 'NO_LABEL', 'gt_labels', 'sample_value', 'dataset_has_labels']
+__all__ = ['RESERVED_SAMPLE_KEYS', 'NO_LABEL', 'gt_labels', 'require_gt_labels', 'sample_value',
+           'dataset_has_labels']
 
 #: keys the dataset itself fills in; metadata may not use them
 RESERVED_SAMPLE_KEYS = ('gt_label', 'sample_idx')
@@ -34,6 +35,19 @@ def gt_labels(data_samples: dict) -> Optional[torch.Tensor]:
     """
     labels = data_samples.get('gt_label') if data_samples is not None else None
     return None if labels is None else torch.as_tensor(labels).long()
+
+
+def require_gt_labels(data_samples: dict, owner: str) -> torch.Tensor:
+    """The batch's labels (B,) for a supervised loss.
+
+    Raises:
+        KeyError: the batch has none (an unlabelled training set), naming ``owner``.
+    """
+    if data_samples is None or data_samples.get('gt_label') is None:
+        raise KeyError(f'{owner} trains on labels, but the batch has no gt_label: the training '
+                       'set is unlabelled (with_label=False, or a reader whose records have no '
+                       'label)')
+    return data_samples['gt_label']
 
 
 def sample_value(value, key: str, where: str):

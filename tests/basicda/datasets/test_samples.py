@@ -62,3 +62,16 @@ def test_per_view_changes_only_the_named_views():
         pipeline(views['rgb'])
     with pytest.raises(ValueError, match='PerView needs pipelines='):
         PerView({})
+
+
+def test_supervised_losses_name_an_unlabelled_training_set():
+    from basicda.registry import MODELS
+
+    cfg = dict(num_classes=3, backbone=dict(type='TimmBackbone', name='test_resnet'),
+               head=dict(type='LinearClsHead'))
+    inputs = torch.rand(2, 3, 32, 32)
+    for kind in ('ImageClassifier', 'MixupClassifier'):
+        model = MODELS.build(dict(cfg, type=kind))
+        with pytest.raises(KeyError, match=f'{kind} trains on labels, but the batch has no '
+                                           'gt_label: the training set is unlabelled'):
+            model.loss(inputs, dict(sample_idx=torch.arange(2)))
