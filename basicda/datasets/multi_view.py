@@ -68,6 +68,17 @@ def _seeded(seed: Optional[int]):
             np.random.set_state(np_state)
 
 
+def _single_image(item: dict) -> torch.Tensor:
+    """The item's (3, H, W) image; a base dataset with named views is refused, because its
+    view pipelines would see a dict (torchvision v2 then transforms only one tensor of it)."""
+    inputs = item['inputs']
+    if isinstance(inputs, dict):
+        raise TypeError(f'MultiViewDataset/PipelineView need a base dataset with one image per '
+                        f'sample; this one gives named views {sorted(inputs)} (built with '
+                        'views=...): use its own pipeline with PerView instead')
+    return inputs
+
+
 def _split_key(key: Union[int, Tuple[int, int]]) -> Tuple[int, Optional[int]]:
     if isinstance(key, (tuple, list)):
         index, seed = key
@@ -107,7 +118,7 @@ class PipelineView(Dataset):
         index, seed = _split_key(key)
         item = self.dataset[index]
         with _seeded(seed):
-            inputs = self.pipeline(item['inputs'])
+            inputs = self.pipeline(_single_image(item))
         return dict(inputs=inputs, data_samples=item['data_samples'])
 
 
@@ -161,8 +172,9 @@ class MultiViewDataset(Dataset):
     def __getitem__(self, key) -> dict:
         index, seed = _split_key(key)
         item = self.dataset[index]
+        image = _single_image(item)
         with _seeded(seed):
-            views = [view(item['inputs']) for view in self.views]
+            views = [view(image) for view in self.views]
         shapes = {tuple(v.shape) for v in views}
         if len(shapes) != 1:
             raise ValueError(f'MultiViewDataset: views {self.view_names} give different shapes '

@@ -7,6 +7,7 @@ from typing import Dict, List, Optional, Sequence, Union
 import torch
 from mmengine.model import BaseModel
 
+from basicda.datasets.samples import require_gt_labels
 from basicda.registry import MODELS
 
 
@@ -100,7 +101,7 @@ class ImageClassifier(BaseModel):
 
     def loss(self, inputs: torch.Tensor, data_samples: dict) -> Dict[str, torch.Tensor]:
         logits = self.head(self.backbone(inputs))  # (B, C)
-        labels = data_samples['gt_label']  # (B,)
+        labels = require_gt_labels(data_samples, type(self).__name__)  # (B,)
         with torch.no_grad():
             acc = (logits.argmax(1) == labels).float().mean()
         return dict(loss_cls=self.loss_module(logits, labels), acc=acc)

@@ -5,6 +5,7 @@ import torch
 from mmengine.logging import MessageHub
 from torch import Tensor
 
+from basicda.datasets.samples import require_gt_labels
 from basicda.losses.mixup import (mixup, mixup_lambda_generator, mixup_loss,
                                   mixup_perm_generator, sample_mixup)
 from basicda.ops.gather import all_gather_cat, world_info
@@ -61,7 +62,7 @@ class MixupClassifier(ImageClassifier):
     def loss(self, inputs: Tensor, data_samples: dict) -> Dict[str, Tensor]:
         target = data_samples.get('soft_label')
         if target is None:
-            target = data_samples['gt_label']
+            target = require_gt_labels(data_samples, type(self).__name__)
         lam_gen, perm_gen = self._streams()
         lam, perm = sample_mixup(inputs.shape[0], self.mixup_alpha, lam_gen, perm_gen,
                                  zero_means_swap=self.mixup_zero_means_swap)

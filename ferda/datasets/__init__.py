@@ -7,6 +7,7 @@ from .cached_dataset import CachedFaceDataset
 from .face_dataset import FaceDataset, crop_box
 from .labels import CANONICAL_7, CANONICAL_8
 from .readers import READERS, ExpwReader, Fer2013CsvReader, RafDbReader
+from .readers.extras_csv import ExtrasCsvReader  # registers itself: wraps any reader
 from .records import DatasetFormatError, SampleRecord
 
 for _reader in READERS:
@@ -14,5 +15,6 @@ for _reader in READERS:
 
 __all__ = [
     'FaceDataset', 'crop_box', 'READERS', 'CANONICAL_7', 'CANONICAL_8', 'RafDbReader', 'ExpwReader',
-    'Fer2013CsvReader', 'DatasetFormatError', 'SampleRecord', 'CachedFaceDataset'
+    'Fer2013CsvReader', 'DatasetFormatError', 'SampleRecord', 'CachedFaceDataset',
+    'ExtrasCsvReader'
 ]

@@ -16,6 +16,8 @@ from basicda.datasets import build_pipeline, to_chw_uint8
 from ferda.registry import DATASETS
 
 from .cache_format import FORMAT_VERSION, INDEX_FILE, META_FILE, SPLITS_DIR, sha256_file
+from .face_dataset import record_metadata
+from .records import SampleRecord
 
 
 def check_cache(cache_dir: str, verify: bool = False) -> dict:
@@ -73,13 +75,17 @@ class CachedFaceDataset(Dataset):
         num_classes: when given, must equal the cache's; a mismatch fails here.
         verify: rehash every shard and split file against ``meta.json`` (slow on big caches);
             the index checksum and shard sizes are always checked.
+        with_label: False drops the labels (an unlabelled pool), as in ``FaceDataset``.
+        meta_keys: record ``extras`` stored in the index (or ``'sample_id'``) to pass to
+            ``data_samples``, as in ``FaceDataset``.
 
-    Each item is ``dict(inputs=(3, S, S) uint8 tensor,
-    data_samples=dict(gt_label=int, sample_idx=int))``; samples keep the reader's order.
+    Each item is ``dict(inputs=(3, S, S) uint8 tensor, data_samples=dict(gt_label=int,
+    sample_idx=int, **metadata))``; samples keep the reader's order.
     """
 
     def __init__(self, cache_dir: str, split: str, pipeline: Sequence[dict] = (),
-                 num_classes: Optional[int] = None, verify: bool = False) -> None:
+                 num_classes: Optional[int] = None, verify: bool = False,
+                 with_label: bool = True, meta_keys: Sequence[str] = ()) -> None:
         self.cache_dir = cache_dir
         self.meta = check_cache(cache_dir, verify=verify)
         splits = sorted(self.meta['class_histograms'])
@@ -91,25 +97,36 @@ class CachedFaceDataset(Dataset):
                              f'{cache_dir} has {self.meta["num_classes"]} classes '
                              f'{tuple(self.meta["classes"])}')
         self.split = split
+        self.meta_keys = tuple(meta_keys)
         rows = self._read_index(split)
         if not rows:
             raise ValueError(f'split {split!r} of the cache {cache_dir} is empty')
-        self.sample_ids = [sample_id for _, sample_id, _ in rows]
-        self._labels = np.array([label for _, _, label in rows], dtype=np.int64)
-        self._global_idx = np.array([idx for idx, _, _ in rows], dtype=np.int64)
+        self.sample_ids = [record.sample_id for _, record in rows]
+        self._labels = np.array([record.label for _, record in rows], dtype=np.int64)
+        self.has_labels = bool(with_label)
+        self._meta = record_metadata([record for _, record in rows], self.meta_keys,
+                                     f'the cache {cache_dir}')
+        self._global_idx = np.array([idx for idx, _ in rows], dtype=np.int64)
         starts = [shard['start'] for shard in self.meta['shards']]
         self._shard_of = np.searchsorted(starts, self._global_idx, side='right') - 1
         self._shards = None  # opened lazily, so each DataLoader worker maps its own
         # torchvision's Compose refuses an empty list, so no transforms means no Compose.
         self.pipeline = build_pipeline(pipeline)
-        print_log(f'{self.meta["dataset"]} cache {split}: {len(self)} faces, class histogram '
-                  f'{self.class_histogram()}', logger='current')
+        summary = (f'class histogram {self.class_histogram()}' if self.has_labels
+                   else 'unlabelled')
+        print_log(f'{self.meta["dataset"]} cache {split}: {len(self)} faces, {summary}',
+                  logger='current')
 
-    def _read_index(self, split: str) -> list[tuple[int, str, int]]:
+    def _read_index(self, split: str) -> list[tuple[int, SampleRecord]]:
+        """``(cache index, record)`` of the split's rows; the records' extras are parsed
+        only when metadata is asked for."""
         path = osp.join(self.cache_dir, INDEX_FILE)
         with open(path, encoding='utf-8', newline='') as f:
-            reader = csv.DictReader(f)
-            return [(int(row['idx']), row['sample_id'], int(row['label'])) for row in reader
+            return [(int(row['idx']),
+                     SampleRecord(row['sample_id'], None, int(row['label']), row['split'],
+                                  extras=json.loads(row['extras']) if self.meta_keys else {},
+                                  src=(path, line)))
+                    for line, row in enumerate(csv.DictReader(f), 2)
                     if split == 'all' or row['split'] == split]
 
     @property
@@ -117,11 +134,14 @@ class CachedFaceDataset(Dataset):
         return dict(classes=tuple(self.meta['classes']), dataset=self.meta['dataset'])
 
     @property
-    def labels(self) -> np.ndarray:
-        """(N,) int64 canonical labels in dataset order."""
-        return self._labels.copy()
+    def labels(self) -> Optional[np.ndarray]:
+        """(N,) int64 canonical labels in dataset order; None when unlabelled."""
+        return self._labels.copy() if self.has_labels else None
 
-    def class_histogram(self) -> list:
+    def class_histogram(self) -> Optional[list]:
+        """Samples per class; None when unlabelled."""
+        if not self.has_labels:
+            return None
         return np.bincount(self._labels, minlength=self.meta['num_classes']).tolist()
 
     def __len__(self) -> int:
@@ -138,5 +158,7 @@ class CachedFaceDataset(Dataset):
 
     def __getitem__(self, idx: int) -> dict:
         inputs = self.pipeline(to_chw_uint8(self.face(idx)))
-        return dict(inputs=inputs, data_samples=dict(gt_label=int(self._labels[idx]),
-                                                     sample_idx=idx))
+        samples = dict(self._meta[idx], sample_idx=idx)
+        if self.has_labels:
+            samples['gt_label'] = int(self._labels[idx])
+        return dict(inputs=inputs, data_samples=samples)

@@ -1,4 +1,5 @@
-"""Generic list file: ``path label [extra ...]`` per line (datasets.md §3).
+"""Generic list file: ``path label [extra ...]`` per line (datasets.md §3), or with named
+views ``path_1 ... path_V label [extra ...]`` (e.g. an RGB and a depth image per sample).
 
 Columns are separated by whitespace (``sep=None``), ``'\\t'`` or ``','``; paths with spaces
 need tab or comma. An optional header line (``has_header=True``) is skipped; lines starting with
@@ -46,8 +47,12 @@ class ListFileReader(BaseReader):
         path_rewrite: ``{old prefix: new prefix}`` applied to absolute paths.
         keep_last_components: keep only the last k components of absolute paths.
         on_missing_image: ``'error'`` or ``'skip'`` (see :class:`BaseReader`).
+        views: names of V image columns that come first on each line instead of one path,
+            e.g. ``('rgb', 'depth')``; each path is rewritten and checked like a single one.
 
-    Records: ``sample_id`` = the (rewritten) relative path, posix; ``src`` = (list, line).
+    Records: ``sample_id`` = the (rewritten) relative path, posix (of the first view); with
+    ``views``, ``views`` = ``{name: path}`` and ``img_path`` the first view's; ``src`` =
+    (list, line).
 
     Example:
         >>> reader = ListFileReader('data/raw/oulu', 'list/list.txt', num_classes=6,
@@ -60,8 +65,12 @@ class ListFileReader(BaseReader):
                  label_map: Optional[Union[dict, str]] = None, labels_are_canonical: bool = False,
                  sep: Optional[str] = None, has_header: bool = False,
                  extra_columns: Sequence = (), path_rewrite: Optional[dict] = None,
-                 keep_last_components: Optional[int] = None, on_missing_image: str = 'error'):
+                 keep_last_components: Optional[int] = None, on_missing_image: str = 'error',
+                 views: Sequence[str] = ()):
         super().__init__(data_root, split, on_missing_image)
+        if len(set(views)) != len(views) or not all(isinstance(v, str) and v for v in views):
+            raise ValueError(f'views must be distinct non-empty names, got {tuple(views)!r}')
+        self.views = tuple(views)
         if num_classes not in (6, 7, 8):
             raise ValueError(f'num_classes must be 6, 7 or 8, got {num_classes!r}')
         if (label_map is None) == (not labels_are_canonical):
@@ -106,7 +115,10 @@ class ListFileReader(BaseReader):
 
     def _read(self) -> list[SampleRecord]:
         path = self.list_file
-        num_columns = 2 + len(self.extra_columns)
+        num_paths = max(1, len(self.views))
+        num_columns = num_paths + 1 + len(self.extra_columns)
+        path_columns = ' '.join(f'{v}_path' for v in self.views) if self.views else 'path'
+
         allowed = sorted(self.label_map)
         records, first_line, header_done = [], {}, not self.has_header
         for lineno, line in read_text_lines(path):
@@ -117,15 +129,16 @@ class ListFileReader(BaseReader):
                 continue
             fields = [f.strip() for f in line.split(self.sep)] if self.sep else line.split()
             if len(fields) != num_columns:
-                raise DatasetFormatError.at(path, lineno, f'{num_columns} columns (path label'
-                                            + ''.join(f' {n}' for n, _ in self.extra_columns)
+                raise DatasetFormatError.at(path, lineno, f'{num_columns} columns ({path_columns} '
+                                            'label' + ''.join(f' {n}' for n, _ in
+                                                              self.extra_columns)
                                             + ')', f'{len(fields)} in {line!r}')
-            code = parse_int(fields[1], path, lineno, 'label')
+            code = parse_int(fields[num_paths], path, lineno, 'label')
             if code not in self.label_map:
                 raise DatasetFormatError.at(path, lineno, f'a label code in {allowed}',
-                                            repr(fields[1]))
+                                            repr(fields[num_paths]))
             extras = {}
-            for (name, kind), text in zip(self.extra_columns, fields[2:]):
+            for (name, kind), text in zip(self.extra_columns, fields[num_paths + 1:]):
                 try:
                     extras[name] = kind(text)
                 except ValueError:
@@ -139,8 +152,14 @@ class ListFileReader(BaseReader):
             img_path = osp.join(self.data_root, rel)
             if not self._image_exists(img_path, path, lineno):
                 continue
+            views = {}
+            if self.views:
+                views = {name: osp.join(self.data_root, self._relative(listed, path, lineno))
+                         for name, listed in zip(self.views, fields[:num_paths])}
+                if not all(self._image_exists(p, path, lineno) for p in views.values()):
+                    continue
             records.append(SampleRecord(rel, img_path, self.label_map[code], self.split,
-                                        extras=extras, src=(path, lineno)))
+                                        extras=extras, src=(path, lineno), views=views))
         if not first_line:
             raise DatasetFormatError(f'{path}: the list is empty (no entry after comments'
                                      + (' and the header)' if self.has_header else ')'))

@@ -23,6 +23,7 @@ from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmengine.runner import BaseLoop
 
+from basicda.datasets.samples import dataset_has_labels, gt_labels
 from basicda.ops.gather import broadcast_object, gather_by_index, world_info
 from basicda.ops.kmeans import KMEANS_BACKENDS, kmeans
 from basicda.pseudo_label import (LABELED_SAMPLES_MODES, iterative_cluster_selection,
@@ -148,8 +149,15 @@ def embed_dataset(model, dataloader, on_batch: Optional[Callable] = None,
                                                   logits=torch.cat(logits)), n)
 
 
+def dataset_truth(dataset) -> Optional[torch.Tensor]:
+    """(N,) ground-truth labels of a target dataset for diagnostics, or None when it is
+    unlabelled (its ``labels`` is None)."""
+    labels = getattr(dataset, 'labels', None)
+    return None if labels is None else torch.as_tensor(np.asarray(labels))
+
+
 def selection_diagnostics(labels: torch.Tensor, selected: torch.Tensor,
-                        predictions: torch.Tensor, truth: torch.Tensor,
+                        predictions: torch.Tensor, truth: Optional[torch.Tensor],
                         num_classes: int) -> dict:
     """Selected count per pseudo-class and the ground-truth diagnostics of a
     pseudo-labelling (stage 3a or a refresh).
@@ -157,13 +165,16 @@ def selection_diagnostics(labels: torch.Tensor, selected: torch.Tensor,
     Args:
         labels: (N,) pseudo-labels. selected: (S,) indices. predictions: (N,) argmax
             of the labelling model (teacher or student). truth: (N,) ground truth
-            (diagnostics only).
+            (diagnostics only), or None for an unlabelled target.
 
     Returns:
         dict: ``counts`` (list of C ints), ``precision`` of labels[selected] against
-        the truth, ``accuracy`` of that model's argmax on all N samples.
+        the truth, ``accuracy`` of that model's argmax on all N samples (both None
+        without truth).
     """
     counts = torch.bincount(labels[selected], minlength=num_classes).tolist()
+    if truth is None:
+        return dict(counts=counts, precision=None, accuracy=None)
     precision = float((labels[selected] == truth[selected]).float().mean()) \
         if len(selected) else float('nan')
     accuracy = float((predictions == truth).float().mean())
@@ -223,10 +234,18 @@ class ClusterPseudoLabelLoop(BaseLoop):
         def before_batch(i, batch):
             runner.call_hook('before_test_iter', batch_idx=i, data_batch=batch)
 
+        # the evaluator measures the teacher against the ground truth: a diagnostic, skipped
+        # when the target is unlabelled
+        evaluate = self.evaluator is not None and dataset_has_labels(self.dataloader.dataset)
+
         def on_batch(i, batch, logits, samples):
-            outputs = [dict(pred_score=row, gt_label=int(y), sample_idx=int(j)) for row, y, j in
-                       zip(logits, samples['gt_label'].tolist(), samples['sample_idx'].tolist())]
-            if self.evaluator is not None:
+            outputs = [dict(pred_score=row, sample_idx=int(j))
+                       for row, j in zip(logits, samples['sample_idx'].tolist())]
+            truth = gt_labels(samples)
+            if truth is not None:
+                for out, y in zip(outputs, truth.tolist()):
+                    out['gt_label'] = y
+            if evaluate:
                 self.evaluator.process(data_samples=outputs, data_batch=batch)
             runner.call_hook('after_test_iter', batch_idx=i, data_batch=batch, outputs=outputs)
             if i % 20 == 0:
@@ -253,7 +272,11 @@ class ClusterPseudoLabelLoop(BaseLoop):
         path = osp.join(runner.work_dir, ARTEFACT)
         expected = self._expected(dataset)
         gathered = self._teacher_pass()
-        metrics = self.evaluator.evaluate(len(dataset)) if self.evaluator is not None else {}
+        evaluate = self.evaluator is not None and dataset_has_labels(dataset)
+        if self.evaluator is not None and not evaluate:
+            print_log('pseudo-labels: the target is unlabelled; the ground-truth diagnostics '
+                      '(test_evaluator, selection precision) are skipped', logger='current')
+        metrics = self.evaluator.evaluate(len(dataset)) if evaluate else {}
         rank, _ = world_info()
         if osp.isfile(path) and not self.force_relabel:
             artefact = load_artefact(path)
@@ -285,16 +308,19 @@ class ClusterPseudoLabelLoop(BaseLoop):
         """Selected count per class; precision of the selection vs the teacher (GT: diag/)."""
         num_classes = artefact['num_classes']
         selected, labels = artefact['selected'], artefact['labels']
-        truth = torch.as_tensor(np.asarray(dataset.labels))
+        truth = dataset_truth(dataset)
         diag = selection_diagnostics(labels, selected, artefact['predictions'], truth,
                                      num_classes)
         counts, precision, teacher_acc = diag['counts'], diag['precision'], diag['accuracy']
-        print_log(f'pseudo-labels: selected {len(selected)}/{len(truth)} target samples, per '
-                  f'class {counts}; diag (ground truth): selection precision '
-                  f'{100 * precision:.1f} % vs teacher accuracy on all target train '
-                  f'{100 * teacher_acc:.1f} %', logger='current')
-        out = {'diag/selected': float(len(selected)), 'diag/teacher_accuracy': teacher_acc,
-               'diag/selection_precision': precision}
+        out = {'diag/selected': float(len(selected))}
+        message = (f'pseudo-labels: selected {len(selected)}/{len(labels)} target samples, per '
+                   f'class {counts}')
+        if truth is not None:
+            message += (f'; diag (ground truth): selection precision {100 * precision:.1f} % vs '
+                        f'teacher accuracy on all target train {100 * teacher_acc:.1f} %')
+            out.update({'diag/teacher_accuracy': teacher_acc,
+                        'diag/selection_precision': precision})
+        print_log(message, logger='current')
         for c, n in enumerate(counts):
             out[f'diag/selected_class{c}'] = float(n)
         return out

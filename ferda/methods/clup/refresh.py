@@ -29,7 +29,6 @@ import math
 import os.path as osp
 from typing import Optional
 
-import numpy as np
 import torch
 from mmengine.dataset import DefaultSampler
 from mmengine.hooks import Hook
@@ -43,7 +42,8 @@ from ferda.registry import HOOKS
 
 from .artefact import load_artefact, save_artefact, settings_hash, target_checksum
 from .dataset import PseudoLabelDataset
-from .loop import check_settings, clup_pseudo_labels, embed_dataset, selection_diagnostics
+from .loop import (check_settings, clup_pseudo_labels, dataset_truth, embed_dataset,
+                   selection_diagnostics)
 
 __all__ = ['PseudoLabelRefreshHook', 'update_sampler_length', 'refresh_due', 'refreshes_done',
            'REFRESH_ARTEFACT', 'REFRESH_SETTINGS']
@@ -251,19 +251,22 @@ class PseudoLabelRefreshHook(Hook):
                              'no sample: raise the fraction r or lower K, or refresh less often')
         self._apply(runner, round_, result['labels'], result['selected'], result['soft'],
                     epochs_done=epoch, iters_done=runner.iter)
-        truth = torch.as_tensor(np.asarray(dataset.dataset.labels))
+        truth = dataset_truth(dataset.dataset)  # None for an unlabelled target
         diag = selection_diagnostics(result['labels'], result['selected'], result['predictions'],
                                    truth, num_classes)
         hub = runner.message_hub
         hub.update_scalar('train/refresh_round', float(round_))
         hub.update_scalar('train/refresh_selected', float(len(result['selected'])))
-        hub.update_scalar('train/diag/refresh_selection_precision', diag['precision'])
-        hub.update_scalar('train/diag/refresh_student_accuracy', diag['accuracy'])
+        gt_part = ''
+        if truth is not None:
+            hub.update_scalar('train/diag/refresh_selection_precision', diag['precision'])
+            hub.update_scalar('train/diag/refresh_student_accuracy', diag['accuracy'])
+            gt_part = (f'; diag (ground truth): selection precision '
+                       f'{100 * diag["precision"]:.1f} % vs student accuracy on all target '
+                       f'train {100 * diag["accuracy"]:.1f} %')
         print_log(f'pseudo-label refresh round {round_} after epoch {epoch}: selected '
-                  f'{len(result["selected"])}/{len(truth)} target samples, per class '
-                  f'{diag["counts"]}; diag (ground truth): selection precision '
-                  f'{100 * diag["precision"]:.1f} % vs student accuracy on all target train '
-                  f'{100 * diag["accuracy"]:.1f} %; wrote {path}', logger='current')
+                  f'{len(result["selected"])}/{len(result["labels"])} target samples, per class '
+                  f'{diag["counts"]}{gt_part}; wrote {path}', logger='current')
         return artefact
 
     def _apply(self, runner, round_: int, labels, selected, soft, epochs_done: int,

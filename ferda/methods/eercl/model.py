@@ -25,6 +25,7 @@ from torch import Tensor
 
 from basicda.banks.feature_bank import IndexedBank
 from basicda.banks.ring_queue import RingQueue
+from basicda.datasets.samples import NO_LABEL, gt_labels
 from basicda.engine.checkpoint import safe_load
 from basicda.losses.aad import aad_dispersion_weight, aad_loss
 from basicda.losses.relation import (relation_infonce, relation_matrix,
@@ -120,7 +121,8 @@ class EERCL(BaseModel):
     ``SyncBuffersHook``.
 
     Data: ``inputs`` (B, 3, 3, H, W) uint8, the views in :data:`VIEWS` order;
-    ``data_samples = dict(sample_idx=(B,), gt_label=(B,))`` (labels for ``diag/`` only).
+    ``data_samples = dict(sample_idx=(B,), gt_label=(B,))``; ``gt_label`` is optional and
+    read only for the ``diag/`` scalars, which are left out when the target is unlabelled.
     """
 
     #: basicda.engine.ddp.MethodDDP calls train_step(data, optim_wrapper, ddp=wrapper)
@@ -298,7 +300,8 @@ class EERCL(BaseModel):
             feats.append(_normalize(z))
             probs.append(logits.softmax(dim=1))
             index.append(data['data_samples']['sample_idx'].long())
-            labels.append(data['data_samples']['gt_label'].long())
+            gt = gt_labels(data['data_samples'])  # ground truth, diagnostics only
+            labels.append(gt if gt is not None else torch.full_like(index[-1], NO_LABEL))
         device = self.relation_cls.device
         local = [torch.cat(t).to(device) if t else torch.zeros(0, device=device)
                  for t in (feats, probs, index, labels)]
@@ -348,14 +351,17 @@ class EERCL(BaseModel):
         self.last_refresh = int(iteration)
         if self.check_replicas:
             self.assert_replicas_equal()
-        # ground truth, diagnostics only
-        rows = student_rows
-        labels = prototype_labels(rows['feat'], self.prototypes, self.prototype_valid,
-                                  empty_prototype=self.pl_cfg['empty_prototype'])
-        return {'diag/refresh_cluster_acc': (labels == rows['label']).float().mean().item(),
-                'diag/refresh_student_acc':
-                    (rows['prob'].argmax(1) == rows['label']).float().mean().item(),
-                'diag/prototypes_valid': float(self.prototype_valid.sum().item())}
+        diag = {'diag/prototypes_valid': float(self.prototype_valid.sum().item())}
+        # ground truth, diagnostics only: skipped for an unlabelled target
+        known = student_rows['label'] != NO_LABEL
+        if bool(known.any()):
+            rows = {key: value[known] for key, value in student_rows.items()}
+            labels = prototype_labels(rows['feat'], self.prototypes, self.prototype_valid,
+                                      empty_prototype=self.pl_cfg['empty_prototype'])
+            diag['diag/refresh_cluster_acc'] = (labels == rows['label']).float().mean().item()
+            diag['diag/refresh_student_acc'] = \
+                (rows['prob'].argmax(1) == rows['label']).float().mean().item()
+        return diag
 
     def _randn_init(self, bank: IndexedBank) -> None:
         # N(0, 1) rows like the reference's initial banks (norm ~ sqrt(D))
@@ -485,15 +491,19 @@ class EERCL(BaseModel):
 
     @torch.no_grad()
     def _diagnostics(self, att, dis, att_ref, mask, labels, q_w, data) -> Dict[str, Tensor]:
-        gt = data['data_samples']['gt_label'].long()
+        out = {'aad/att': att.detach(), 'aad/dis': dis.detach(), 'aad/att_ref': att_ref.detach(),
+               'diag/mask_ratio': mask.mean()}
+        gt = gt_labels(data['data_samples'])  # ground truth, diagnostics only
+        if gt is None:  # an unlabelled target: no ground-truth diagnostics
+            return out
+        gt = gt.to(labels.device)
         masked = mask.sum().clamp(min=1)
-        return {
-            'aad/att': att.detach(), 'aad/dis': dis.detach(), 'aad/att_ref': att_ref.detach(),
-            'diag/mask_ratio': mask.mean(),
+        out.update({
             'diag/cluster_label_acc': (labels == gt).float().mean(),
             'diag/cluster_label_acc_masked': ((labels == gt).float() * mask).sum() / masked,
             'diag/teacher_acc': (q_w.argmax(1) == gt).float().mean(),
-        }
+        })
+        return out
 
     # ------------------------------------------------------------ method state
     def method_state_dict(self) -> dict:

@@ -97,3 +97,32 @@ def test_argument_errors(tmp_path):
 def test_empty_list(tmp_path, data, has_header, message):
     with pytest.raises(DatasetFormatError, match=message):
         reader(tmp_path, data, has_header=has_header).load()
+
+
+VIEWS_LIST = (b'rgb/a.jpg depth/a.png 3 0.1 -0.2\n'
+              b'rgb/b.jpg depth/b.png 0 0.5 0.5\n')
+
+
+def test_named_view_columns(tmp_path):
+    write_image_tree(str(tmp_path), ('rgb/a.jpg', 'rgb/b.jpg', 'depth/a.png', 'depth/b.png'))
+    records = reader(tmp_path, VIEWS_LIST, views=('rgb', 'depth')).load()
+    root = str(tmp_path)
+    assert [(r.sample_id, r.img_path, r.views, r.label, r.extras) for r in records] == [
+        ('rgb/a.jpg', f'{root}/rgb/a.jpg',
+         dict(rgb=f'{root}/rgb/a.jpg', depth=f'{root}/depth/a.png'), 3,
+         dict(valence=0.1, arousal=-0.2)),
+        ('rgb/b.jpg', f'{root}/rgb/b.jpg',
+         dict(rgb=f'{root}/rgb/b.jpg', depth=f'{root}/depth/b.png'), 0,
+         dict(valence=0.5, arousal=0.5))]
+
+
+def test_named_view_columns_errors(tmp_path):
+    write_image_tree(str(tmp_path), ('rgb/a.jpg', 'rgb/b.jpg', 'depth/a.png'))
+    with pytest.raises(DatasetFormatError, match=r'list.txt:2: expected image file .*depth/b.png'):
+        reader(tmp_path, VIEWS_LIST, views=('rgb', 'depth')).load()
+    with pytest.raises(DatasetFormatError,
+                       match=r'list.txt:1: expected 5 columns \(rgb_path depth_path label '
+                             r"valence arousal\), found 4 in 'rgb/a.jpg 3 0.1 -0.2'"):
+        reader(tmp_path, b'rgb/a.jpg 3 0.1 -0.2\n', views=('rgb', 'depth')).load()
+    with pytest.raises(ValueError, match='views must be distinct non-empty names'):
+        reader(tmp_path, VIEWS_LIST, views=('rgb', 'rgb'))

@@ -135,11 +135,16 @@ EXPW_FACES = (b'angry_actor_104.jpg 0 1 2 12 14 22.9 0\nangry_actor_104.jpg 1 10
               b'fear_kid_11.jpg 0 3 4 25 26 18.0 2\n')
 
 
-def test_expw_prepare_keeps_the_faces_of_an_image_together(tmp_path):
-    root = str(tmp_path / 'raw')
-    write_expw(root, labels=EXPW_FACES, split=None)
+def expw_root(root):
+    """ExpW with the faces of EXPW_FACES on 32x32 noise scene images; returns ``root``."""
+    write_expw(str(root), labels=EXPW_FACES, split=None)
     for seed, name in enumerate(EXPW_IMAGES):
-        noise_jpeg(osp.join(root, 'image', 'origin', name), shape=(32, 32, 3), seed=seed)
+        noise_jpeg(osp.join(str(root), 'image', 'origin', name), shape=(32, 32, 3), seed=seed)
+    return str(root)
+
+
+def test_expw_prepare_keeps_the_faces_of_an_image_together(tmp_path):
+    root = expw_root(tmp_path / 'raw')
     cache = str(tmp_path / 'cache')
     assert ferda_main(['prepare', 'expw', '--root', root, '--out', cache, '--size', '8',
                        '--crop', 'box', '--seed', '3', '--ratios', '0.6', '0.2', '0.2',
