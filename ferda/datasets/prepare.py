@@ -224,7 +224,8 @@ def prepare_cache(reader: dict, out_dir: str, size: int = 112, crop: str = 'none
         num_classes=reader_obj.num_classes, num_samples=len(records),
         image_shape=[size, size, 3], class_histograms=hist, shards=shard_info,
         report=dict(
-            reader_skipped={reason: dict(count=n, examples=[])  # readers keep only counts
+            reader_skipped={reason: dict(  # every skipped row or file the reader named
+                count=n, examples=list(getattr(reader_obj, 'skip_examples', {}).get(reason, [])))
                             for reason, n in sorted(reader_obj.num_skipped.items())},
             counted=_merge_notes([done[name]['report'] for name in names])),
         versions=library_versions(),

@@ -110,6 +110,7 @@ class BaseReader:
         self.split = split
         self.on_missing_image = on_missing_image
         self.num_skipped = {}
+        self.skip_examples = {}  # reason -> what was skipped ('file:line name' or a path)
         self._records = None
 
     @property
@@ -123,11 +124,13 @@ class BaseReader:
         Returns a new list each call; the records themselves are shared with the cache.
         """
         if self._records is None:
-            self.num_skipped = {}
+            self.num_skipped, self.skip_examples = {}, {}
             records = sorted(self._read(), key=lambda r: r.sample_id)
             for reason, count in self.num_skipped.items():
+                examples = self.skip_examples.get(reason, [])
+                shown = f" (e.g. {', '.join(examples[:3])})" if examples else ''
                 print_log(f'{type(self).__name__}({self.data_root!r}, split={self.split!r}): '
-                          f'skipped {count} record(s): {reason}', logger='current',
+                          f'skipped {count} record(s): {reason}{shown}', logger='current',
                           level=logging.WARNING)
             self._records = records
         return list(self._records)
@@ -142,6 +145,8 @@ class BaseReader:
         if self.on_missing_image == 'skip':
             reason = "image file missing (on_missing_image='skip')"
             self.num_skipped[reason] = self.num_skipped.get(reason, 0) + 1
+            self.skip_examples.setdefault(reason, []).append(
+                f'{format_location(ann_path, line)} {img_path}')
             return False
         raise DatasetFormatError(
             f'{format_location(ann_path, line)}: expected image file {img_path}, found no such '

@@ -14,9 +14,16 @@ from .base import read_text_lines
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff')
 
 
-def count_skip(reader, reason: str) -> None:
-    """Count one skipped record under ``reason``; :meth:`BaseReader.load` logs the counts."""
+def count_skip(reader, reason: str, example: Optional[str] = None) -> None:
+    """Count one skipped record under ``reason``; :meth:`BaseReader.load` logs the counts.
+
+    ``example`` names what was skipped (``'file:line name'`` or a path); every example is kept
+    in ``reader.skip_examples[reason]`` so the prepare report can name the skipped files.
+    """
     reader.num_skipped[reason] = reader.num_skipped.get(reason, 0) + 1
+    if example is not None:
+        examples = reader.__dict__.setdefault('skip_examples', {})
+        examples.setdefault(reason, []).append(str(example))
 
 
 def is_hidden(name: str) -> bool:

@@ -167,10 +167,13 @@ FER2013_FOLDER_FILES = ('train/angry/im0.jpg', 'train/surprise/im1.jpg', 'test/n
 
 FERPLUS_HEADER = (b'Usage,Image name,neutral,happiness,surprise,sadness,anger,disgust,fear,'
                   b'contempt,unknown,NF')
-# FER+: a happiness majority, an NF majority, and a row without an image name.
+# FER+ as distributed (microsoft/FERPlus fer2013new.csv): the `Image name` column is a running
+# counter that skips dropped rows, so after the nameless data row 1 the row index (2) and the
+# name (fer0000001) differ. Rows: a happiness majority, a dropped row (no name, NF votes), an NF
+# majority named fer0000001.png.
 FERPLUS_ROWS = (b'Training,fer0000000.png,1,7,0,0,0,0,0,0,0,2\n'
-                b'Training,fer0000001.png,0,0,0,0,0,0,0,0,1,9\n'
-                b'PublicTest,,4,0,0,0,0,0,0,0,0,6\n')
+                b'Training,,0,0,0,0,0,0,0,0,0,10\n'
+                b'Training,fer0000001.png,0,0,0,0,0,0,0,0,1,9\n')
 
 
 def write_ferplus(root: str, rows: bytes = FERPLUS_ROWS, header: bytes = FERPLUS_HEADER) -> str:
