@@ -41,11 +41,19 @@ def write_jpeg(path: str, value: int = 128, grey: bool = False) -> str:
     return write_bytes(path, buf.tobytes())
 
 
+# RAF-DB manual annotation (`basic/Annotation/manual/<stem>_manu_attri.txt`): 5 tab-separated
+# `x y` landmark lines (left eye, right eye, nose, left and right mouth corner), then the
+# gender, race and age-group codes, one per line.
+RAFDB_MANUAL = b'30.5\t40.25\n70.0\t41.0\n50.0\t60.0\n35.0\t80.0\n66.0\t81.5\n1\n2\n3\n'
+
+
 def write_rafdb(root: str, labels: bytes = RAFDB_LABELS, variant: str = 'aligned',
-                boxes: dict = None) -> str:
+                boxes: dict = None, box_naming: str = 'official', manual: dict = None) -> str:
     """RAF-DB basic: the label file and one 8x8 JPEG per listed name.
 
-    ``boxes`` (variant 'original') maps a stem to the bytes of its box file.
+    ``boxes`` (variant 'original') maps a stem to the bytes of its box file, named
+    ``<stem>_boundingbox.txt`` as distributed (``box_naming='cdfer'``: CD-FER's ``<stem>.txt``).
+    ``manual`` maps a stem to the bytes of its ``<stem>_manu_attri.txt``.
     """
     label_path = write_bytes(osp.join(root, 'basic', 'EmoLabel', 'list_patition_label.txt'),
                              labels)
@@ -56,8 +64,12 @@ def write_rafdb(root: str, labels: bytes = RAFDB_LABELS, variant: str = 'aligned
             write_jpeg(osp.join(root, 'basic', 'Image', 'aligned', f'{stem}_aligned.jpg'))
         else:
             write_jpeg(osp.join(root, 'basic', 'Image', 'original', name))
+    suffix = '_boundingbox.txt' if box_naming == 'official' else '.txt'
     for stem, data in (boxes or {}).items():
-        write_bytes(osp.join(root, 'basic', 'Annotation', 'boundingbox', f'{stem}.txt'), data)
+        write_bytes(osp.join(root, 'basic', 'Annotation', 'boundingbox', stem + suffix), data)
+    for stem, data in (manual or {}).items():
+        write_bytes(osp.join(root, 'basic', 'Annotation', 'manual', f'{stem}_manu_attri.txt'),
+                    data)
     return label_path
 
 
