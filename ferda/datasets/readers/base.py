@@ -86,6 +86,16 @@ def read_holdout_names(path: str, allowed, expected: str, what: str = 'name',
     return set(first_line)
 
 
+def raise_no_records(reader) -> None:
+    """Zero records is an error for every reader: it names the folder searched (a wrong
+    ``data_root`` such as ``KDEF_and_AKDEF/`` instead of ``KDEF/``) and what was skipped."""
+    skipped = ''.join(f'; skipped {n}: {reason}' for reason, n in reader.num_skipped.items())
+    raise DatasetFormatError.at(
+        reader.data_root, None, f'at least one {type(reader).__name__} record for split '
+        f'{reader.split!r} (is data_root the folder the dataset unpacks to?)',
+        f'none{skipped}')
+
+
 class BaseReader:
     """Base of the dataset readers.
 
@@ -132,6 +142,8 @@ class BaseReader:
                 print_log(f'{type(self).__name__}({self.data_root!r}, split={self.split!r}): '
                           f'skipped {count} record(s): {reason}{shown}', logger='current',
                           level=logging.WARNING)
+            if not records:
+                raise_no_records(self)
             self._records = records
         return list(self._records)
 

@@ -130,15 +130,41 @@ AFFECTNET_VAL_ROWS = [('2/g.jpg', '1', '1', '5', '5', affectnet_landmarks(), '1'
 
 
 def write_affectnet(root: str, train_rows=AFFECTNET_TRAIN_ROWS, val_rows=AFFECTNET_VAL_ROWS,
-                    header: bytes = AFFECTNET_HEADER) -> str:
-    """``training.csv``, ``validation.csv`` and an 8x8 JPEG per row; returns training.csv."""
+                    header: bytes = AFFECTNET_HEADER,
+                    list_dir: str = 'Manually_Annotated_file_lists', empty_images=()) -> str:
+    """``training.csv``, ``validation.csv`` and an 8x8 JPEG per row; returns training.csv.
+
+    As unpacked, the two csv files sit in ``Manually_Annotated_file_lists/`` (``list_dir=''``
+    puts them at the root); the images of ``empty_images`` are written as zero-byte files, as
+    one image listed in the real ``validation.csv`` is.
+    """
     paths = []
     for name, rows in (('training.csv', train_rows), ('validation.csv', val_rows)):
         lines = [header] + [','.join(row).encode() for row in rows]
-        paths.append(write_bytes(osp.join(root, name), b'\n'.join(lines) + b'\n'))
+        paths.append(write_bytes(osp.join(root, list_dir, name), b'\n'.join(lines) + b'\n'))
         for row in rows:
-            write_jpeg(osp.join(root, 'Manually_Annotated_Images', row[0]))
+            if row[0] in empty_images:
+                write_bytes(osp.join(root, 'Manually_Annotated_Images', row[0]), b'')
+            else:
+                write_jpeg(osp.join(root, 'Manually_Annotated_Images', row[0]))
     return paths[0]
+
+
+def write_affectnet_npy(root: str, sets: dict) -> None:
+    """The newer AffectNet release: ``<set>/images/<n>.jpg`` and
+    ``<set>/annotations/<n>_{exp,val,aro,lnd}.npy`` (``exp`` a numpy string such as ``'3'``,
+    ``val``/``aro`` numpy string floats, ``lnd`` 136 floats); ``sets`` maps a set folder
+    (``'train_set'``) to ``{n: (exp, val, aro)}``."""
+    for set_name, items in sets.items():
+        for n, (exp, val, aro) in items.items():
+            write_jpeg(osp.join(root, set_name, 'images', f'{n}.jpg'))
+            ann = osp.join(root, set_name, 'annotations')
+            os.makedirs(ann, exist_ok=True)
+            np.save(osp.join(ann, f'{n}_exp.npy'), np.array(str(exp)))
+            np.save(osp.join(ann, f'{n}_val.npy'), np.array(str(val)))
+            np.save(osp.join(ann, f'{n}_aro.npy'), np.array(str(aro)))
+            np.save(osp.join(ann, f'{n}_lnd.npy'),
+                    np.array([float(v) for v in affectnet_landmarks().split(';')]))
 
 
 # LDL train CSV (AffectNet order): the knn column holds row positions.

@@ -46,21 +46,25 @@ def test_name_comes_from_the_column_and_the_row_links_to_fer2013(tmp_path):
     (b'0,3,0,0,0,0,0,0,0,3', None, None),  # 3 of 6 is not more than half; argmax tie
 ])
 def test_official_majority_and_argmax(tmp_path, votes, majority, argmax):
-    write_ferplus(str(tmp_path), rows=b'Training,fer0000000.png,' + votes + b'\n')
+    write_ferplus(str(tmp_path), rows=b'Training,fer0000000.png,' + votes + b'\n'
+                  b'Training,fer0000001.png,0,10,0,0,0,0,0,0,0,0\n')  # always kept
     for mode, expected in (('majority', majority), ('argmax', argmax)):
         records = FerPlusReader(str(tmp_path), 'train', vote_mode=mode).load()
-        assert [r.label for r in records] == ([] if expected is None else [expected]), mode
+        assert [r.label for r in records if r.sample_id == 'fer0000000'] == (
+            [] if expected is None else [expected]), mode
 
 
 def test_majority_is_the_default_and_no_majority_is_a_skip(tmp_path):
-    write_ferplus(str(tmp_path), rows=b'PrivateTest,fer0000000.png,4,4,0,0,0,0,0,0,0,2\n')
+    write_ferplus(str(tmp_path), rows=b'PrivateTest,fer0000000.png,4,4,0,0,0,0,0,0,0,2\n'
+                  b'PrivateTest,fer0000001.png,0,10,0,0,0,0,0,0,0,0\n')
     reader = FerPlusReader(str(tmp_path), 'test')
     assert reader.vote_mode == 'majority'
-    assert reader.load() == [] and reader.num_skipped == {
+    assert [r.sample_id for r in reader.load()] == ['fer0000001']
+    assert reader.num_skipped == {
         'no majority (no column has more than half of the votes left after dropping single '
         'votes)': 1}
     reader = FerPlusReader(str(tmp_path), 'test', vote_mode='argmax')
-    assert reader.load() == [] and reader.num_skipped == {'tied argmax vote': 1}
+    assert len(reader.load()) == 1 and reader.num_skipped == {'tied argmax vote': 1}
 
 
 def test_a_name_listed_twice_keeps_the_later_row(tmp_path):
@@ -82,7 +86,12 @@ def test_seven_class_mode_drops_contempt(tmp_path):
             b'Training,fer0000001.png,2,0,0,0,0,0,0,6,0,0\n')
     write_ferplus(str(tmp_path), rows=rows)
     reader = FerPlusReader(str(tmp_path), 'train', num_classes=7)
-    assert reader.load() == [] and reader.num_classes == 7
+    assert reader.num_classes == 7
+    # every row skipped: zero records is an error that names the folder and the skips
+    with pytest.raises(DatasetFormatError, match=r'expected at least one FerPlusReader record '
+                                                 r".*found none; skipped 2: Contempt majority "
+                                                 r'in 7-class mode'):
+        reader.load()
     assert reader.num_skipped == {'Contempt majority in 7-class mode': 2}
     reader = FerPlusReader(str(tmp_path), 'train', vote_mode='distribution', num_classes=7)
     (soft, ) = reader.load()
