@@ -280,4 +280,6 @@ def write_sfew(root: str, files=SFEW_FILES, boxes=SFEW_BOXES) -> None:
 
 
 KDEF_FILES = ('AF01/AF01ANS.JPG', 'AF01/AF01SUHL.JPG', 'BM35/BM35NES.JPG')
+# The two misnamed files of the official KDEF release (no expression code in the name).
+KDEF_MISNAMED = ('AF31/AF31V.JPG', 'AM31/AM31H.JPG')
 OULU_FILES = tuple(f'VL/Strong/P001/Happiness/{i:03d}.jpeg' for i in range(6))
