@@ -269,14 +269,28 @@ CKPLUS_SEQUENCES = {('S005', '001'): b'   3.0000000e+00\n', ('S010', '002'): b' 
 
 JAFFE_FILES = ('KA.AN1.39.tiff', 'KM.SU3.16.tiff')
 SFEW_FILES = ('Train/Angry/a.png', 'Val/Surprise/b.jpg')
-SFEW_BOXES = {'Angry/a': b'1 2 7 8\n', 'Surprise/b': b'0.5 1.5 6.5 7.5\n'}
+SFEW_BOXES = {'Train/Angry/a': b'1 2 7 8\n', 'Val/Surprise/b': b'0.5 1.5 6.5 7.5\n'}
 
 
-def write_sfew(root: str, files=SFEW_FILES, boxes=SFEW_BOXES) -> None:
-    """SFEW 2.0: class-folder images and ``Annotations/Bboxs/<class>/<stem>.txt`` boxes."""
-    write_image_tree(root, files)
-    for key, data in boxes.items():
-        write_bytes(osp.join(root, 'Annotations', 'Bboxs', *key.split('/')) + '.txt', data)
+def write_sfew(root: str, files=SFEW_FILES, boxes=SFEW_BOXES, layout: str = 'cdfer') -> str:
+    """SFEW 2.0 as distributed; returns the folder to give the reader as ``data_root``.
+
+    ``layout='cdfer'`` (CD-FER-Benchmark's copy): ``SFEW/<Split>/imgs/<class>/<file>`` with
+    per-split boxes ``SFEW/<Split>/Annotations/Bboxs/<class>/<stem>.txt``; ``files`` are
+    ``'<Split>/<class>/<file>'`` and ``boxes`` maps ``'<Split>/<class>/<stem>'`` to the box file
+    bytes. ``layout='official'``: ``<Split>/<Split>_Aligned_Faces/<class>/<file>``, no boxes.
+    """
+    for rel in files:
+        split, rest = rel.split('/', 1)
+        folder = (osp.join('SFEW', split, 'imgs') if layout == 'cdfer'
+                  else osp.join(split, f'{split}_Aligned_Faces'))
+        write_image_tree(root, [osp.join(folder, rest)])
+    if layout == 'cdfer':
+        for key, data in boxes.items():
+            split, cls, stem = key.split('/')
+            write_bytes(osp.join(root, 'SFEW', split, 'Annotations', 'Bboxs', cls,
+                                 f'{stem}.txt'), data)
+    return root
 
 
 KDEF_FILES = ('AF01/AF01ANS.JPG', 'AF01/AF01SUHL.JPG', 'BM35/BM35NES.JPG')
