@@ -297,3 +297,18 @@ KDEF_FILES = ('AF01/AF01ANS.JPG', 'AF01/AF01SUHL.JPG', 'BM35/BM35NES.JPG')
 # The two misnamed files of the official KDEF release (no expression code in the name).
 KDEF_MISNAMED = ('AF31/AF31V.JPG', 'AM31/AM31H.JPG')
 OULU_FILES = tuple(f'VL/Strong/P001/Happiness/{i:03d}.jpeg' for i in range(6))
+# CD-FER-Benchmark's Oulu-CASIA list (`Oulu-CASIA/list/list.txt`, `name label`): its labels are
+# canonical already (0 Surprise ... 5 Anger; the CD-FER loaders use them unmapped).
+OULU_CDFER_LIST = (b'P001/Surprise/029.jpeg 0\n'
+                   b'P001/Anger/021.jpeg 5\n'
+                   b'P002/Happiness/017.jpeg 3\n')
+
+
+def write_oulu_cdfer(root: str, data: bytes = OULU_CDFER_LIST) -> str:
+    """CD-FER's Oulu-CASIA copy: ``list/list.txt``, images under ``images/`` and one
+    ``annos/landmark_5/VL_Acropped/Strong/<stem>.txt`` (for the first image); returns the list."""
+    names = [line.split()[0] for line in data.decode().splitlines() if line.strip()]
+    write_image_tree(osp.join(root, 'images'), names)
+    write_bytes(osp.join(root, 'annos', 'landmark_5', 'VL_Acropped', 'Strong',
+                         osp.splitext(names[0])[0] + '.txt'), b'1 2\n3 4\n5 6\n7 8\n9 10\n')
+    return write_bytes(osp.join(root, 'list', 'list.txt'), data)
