@@ -176,12 +176,24 @@ LDL_TRAIN = (b'subDirectory_filePath,expression,valence,arousal,knn\n'
 LDL_TEST = b'subDirectory_filePath,expression\nimg/t.jpg,2\n'
 
 
+# The same train rows as written by pandas ``DataFrame.to_csv`` (the reference code reads its
+# CSVs with pandas, by column name): an unnamed index column first, the columns in another order
+# and an extra column.
+LDL_TRAIN_PANDAS = (b',expression,knn,subDirectory_filePath,arousal,valence,source\n'
+                    b'0,0,1;2,img/z.jpg,0.0,0.0,a\n'
+                    b'1,3,0;2,img/y.jpg,0.0,0.1,a\n'
+                    b'2,6,1;0,img/x.jpg,0.0,0.3,b\n'
+                    b'3,1,2;1,img/w.jpg,1.0,1.0,b\n')
+
+
 def write_ldl(root: str, data: bytes = LDL_TRAIN, name: str = 'train.csv') -> str:
-    """An LDL CSV under ``root`` and an 8x8 JPEG per listed path."""
+    """An LDL CSV under ``root`` and an 8x8 JPEG per listed path (found by column name)."""
     path = write_bytes(osp.join(root, name), data)
-    for line in data.decode('utf-8-sig').splitlines()[1:]:
+    lines = data.decode('utf-8-sig').splitlines()
+    column = [c.strip() for c in lines[0].split(',')].index('subDirectory_filePath')
+    for line in lines[1:]:
         if line.strip():
-            write_jpeg(osp.join(root, line.split(',')[0].strip()))
+            write_jpeg(osp.join(root, line.split(',')[column].strip()))
     return path
 
 
