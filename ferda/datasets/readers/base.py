@@ -128,10 +128,12 @@ class BaseReader:
         """Number of canonical classes the reader emits."""
         return len(self.class_names)
 
-    def load(self) -> list[SampleRecord]:
+    def load(self, allow_empty: bool = False) -> list[SampleRecord]:
         """Read (on the first call only) and return the split's records, sorted by sample_id.
 
         Returns a new list each call; the records themselves are shared with the cache.
+        Zero records is an error naming ``data_root`` (a wrong folder must not become an empty
+        dataset) unless ``allow_empty`` (e.g. a self-check counting a possibly empty split).
         """
         if self._records is None:
             self.num_skipped, self.skip_examples = {}, {}
@@ -142,9 +144,9 @@ class BaseReader:
                 print_log(f'{type(self).__name__}({self.data_root!r}, split={self.split!r}): '
                           f'skipped {count} record(s): {reason}{shown}', logger='current',
                           level=logging.WARNING)
-            if not records:
-                raise_no_records(self)
             self._records = records
+        if not self._records and not allow_empty:
+            raise_no_records(self)
         return list(self._records)
 
     def _read(self) -> list[SampleRecord]:

@@ -57,12 +57,12 @@ class LdlCsvReader(BaseReader):
         self.ann_file = osp.join(self.data_root, os.fspath(ann_file))
         self.native_order = native_order
 
-    def load(self) -> list[SampleRecord]:
+    def load(self, allow_empty: bool = False) -> list[SampleRecord]:
         """The records in file order (see the module docstring), cached like the base's."""
         if self._records is None:
-            super().load()
+            super().load(allow_empty)
             self._records.sort(key=lambda r: r.extras['row_id'])
-        return list(self._records)
+        return super().load(allow_empty)
 
     def _read(self) -> list[SampleRecord]:
         path = self.ann_file

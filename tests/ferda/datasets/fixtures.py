@@ -11,13 +11,18 @@ import numpy as np
 
 # RAF-DB: double space and CRLF on line 2, a trailing blank line.
 RAFDB_LABELS = b'train_00001.jpg 1\ntrain_00002.jpg  7\r\ntest_0001.jpg 4\n\n'
-# ExpW: the example line of docs/datasets.md §3, a second face in the same image, 4 more rows.
+# ExpW: the example line of docs/datasets.md §3, a second face in the same image, 4 more rows,
+# then the two quirks of the real file.
 EXPW_LABELS = (b'angry_actor_104.jpg 0 28 113 226 141 22.9362 0\n'
                b'angry_actor_104.jpg 1 30 10 60 70 15.5 5\n'
                b'happy_girl_2.jpg 0 5 6 40 45 30.1 3\n'
                b'sad_man_7.jpg 0 1 2 30 33 12.25 4\n'
                b'neutral_face_9.jpg 0 0 0 20 20 40.0 6\n'
-               b'fear_kid_11.jpg 0 3 4 25 26 18.0 2\n')
+               b'fear_kid_11.jpg 0 3 4 25 26 18.0 2\n'
+               # as in the real label.lst: an exact duplicate line and a degenerate box
+               # (right <= left)
+               b'happy_girl_2.jpg 0 5 6 40 45 30.1 3\n'
+               b'fear_kid_11.jpg 1 10 30 30 20 5.5 2\n')
 EXPW_IMAGES = ('angry_actor_104.jpg', 'happy_girl_2.jpg', 'sad_man_7.jpg', 'neutral_face_9.jpg',
                'fear_kid_11.jpg')
 EXPW_SPLIT = (b'image_name,face_id,split\n'
