@@ -36,7 +36,7 @@ from .face_crop import as_rgb, crop_face, decode_rgb
 from .records import SampleRecord
 from .splits import make_group_split, write_split_csv
 
-CROP_MODES = ('none', 'box', 'landmarks5')
+CROP_MODES = ('none', 'box', 'landmarks5', 'detect')
 MAX_EXAMPLES = 20
 COMPLETE = 'already complete (checksum matches)'
 # Published split sizes, checked (warning only) when the reader runs with its defaults.
@@ -145,7 +145,8 @@ def _log_histograms(name: str, hist: dict, class_names: Sequence[str], reader_cf
 
 def prepare_cache(reader: dict, out_dir: str, size: int = 112, crop: str = 'none',
                   enlarge: float = 0.0, max_shard_bytes: int = MAX_SHARD_BYTES,
-                  extra_meta: Optional[dict] = None, progress: bool = True) -> dict:
+                  extra_meta: Optional[dict] = None, progress: bool = True,
+                  detect: Optional[dict] = None) -> dict:
     """Run the prepare step of datasets.md §4 into ``out_dir`` (resumable).
 
     Args:
@@ -153,12 +154,17 @@ def prepare_cache(reader: dict, out_dir: str, size: int = 112, crop: str = 'none
             ``'all'`` (every split in one cache).
         out_dir: the cache folder (created).
         size: S, the side of the stored square faces.
-        crop: ``'none'``, ``'box'`` or ``'landmarks5'`` (see
+        crop: ``'none'``, ``'box'``, ``'landmarks5'`` or ``'detect'`` (see
             :func:`ferda.datasets.face_crop.crop_face`).
         enlarge: with ``crop='box'``, grow each side of the box by this fraction.
         max_shard_bytes: size limit of one shard file.
         extra_meta: more JSON-able facts to record in ``meta.json`` (e.g. how a split was made).
         progress: show a tqdm bar.
+        detect: with ``crop='detect'``, ``dict(model='hog'|'cnn', choose='largest'|'central',
+            no_face='skip'|'centre', upsample=1)`` for
+            :func:`ferda.datasets.detect.detect_records` (defaults for missing keys); what
+            happened per image goes to ``index.csv`` (``extras.detect``), the count and the
+            names of the images without a face to ``meta.json`` (``report.detect``).
 
     Returns:
         ``dict(written=[file names], skipped={file name: reason}, redone={file name: reason},
@@ -176,6 +182,19 @@ def prepare_cache(reader: dict, out_dir: str, size: int = 112, crop: str = 'none
         raise ValueError(f'enlarge must be >= 0, got {enlarge}')
     reader_cfg, reader_obj, records = _read(reader)
     data_root = reader_cfg['data_root']
+    detect_report = None
+    if crop == 'detect':
+        from .detect import FaceDetector, detect_records
+        detect = dict(dict(model='hog', choose='largest', no_face='skip', upsample=1),
+                      **(detect or {}))
+        detector = FaceDetector(detect['model'], detect['choose'], detect['upsample'])
+        records, detect_report = detect_records(
+            records, lambda r: (as_rgb(r.extras['pixels']) if r.img_path is None
+                                else decode_rgb(r.img_path, _where(r))),
+            detector, detect['no_face'])
+        if not records:
+            raise ValueError(f'crop=detect found no face in any of the '
+                             f'{detect_report["no_face"]["count"]} images of {data_root}')
     os.makedirs(osp.join(out_dir, SPLITS_DIR), exist_ok=True)
 
     portable_cfg = {k: portable_path(v, data_root, out_dir)
@@ -185,6 +204,8 @@ def prepare_cache(reader: dict, out_dir: str, size: int = 112, crop: str = 'none
                    for p in _annotation_files(reader_cfg, records)}
     prepare_args = dict(size=size, crop=crop, enlarge=float(enlarge),
                         max_shard_bytes=int(max_shard_bytes))
+    if crop == 'detect':
+        prepare_args['detect'] = detect
     ranges = shard_ranges(len(records), size, max_shard_bytes)
     plan = sha256_bytes(dumps(dict(format_version=FORMAT_VERSION, reader=portable_cfg,
                                    prepare=prepare_args, annotations=annotations,
@@ -227,7 +248,8 @@ def prepare_cache(reader: dict, out_dir: str, size: int = 112, crop: str = 'none
             reader_skipped={reason: dict(  # every skipped row or file the reader named
                 count=n, examples=list(getattr(reader_obj, 'skip_examples', {}).get(reason, [])))
                             for reason, n in sorted(reader_obj.num_skipped.items())},
-            counted=_merge_notes([done[name]['report'] for name in names])),
+            counted=_merge_notes([done[name]['report'] for name in names]),
+            **({} if detect_report is None else dict(detect=detect_report))),
         versions=library_versions(),
         sha256=dict(annotations=annotations, index=sha256_bytes(index_bytes),
                     shards={name: done[name]['sha256'] for name in names},
