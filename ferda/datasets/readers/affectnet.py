@@ -216,12 +216,13 @@ class AffectNetReader(BaseReader):
 
     def _record(self, row: dict, split: str, path: str) -> Optional[SampleRecord]:
         code, lineno = row['code'], row['line']
+        where = path if lineno is None else f'{path}:{lineno}'
         if code in AFFECTNET_SKIPPED_CODES:
             count_skip(self, f'expression {code} ({AFFECTNET_SKIPPED_CODES[code]}) is not an '
-                       'emotion class')
+                       'emotion class', where)
             return None
         if code == 7 and self.num_classes == 7:
-            count_skip(self, 'expression 7 (Contempt) in 7-class mode')
+            count_skip(self, 'expression 7 (Contempt) in 7-class mode', where)
             return None
         img_path = row.get('img_path') or osp.join(self.data_root, IMAGE_DIR, row['sample_id'])
         if not self._image_exists(img_path, path, lineno):

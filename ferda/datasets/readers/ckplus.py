@@ -125,7 +125,7 @@ class CkPlusReader(BaseReader):
         code = self._read_code(emotion_path)
         label = TO_CANONICAL_CKPLUS[code]
         if label == CONTEMPT and self.num_classes == 7:
-            count_skip(self, 'Contempt sequence in 7-class mode')
+            count_skip(self, 'Contempt sequence in 7-class mode', emotion_path)
             return []
         split = self.folds.split_of(subject, emotion_path)
         if self.split != 'all' and split != self.split:

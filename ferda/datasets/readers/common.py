@@ -64,7 +64,8 @@ def image_files(reader, folder: str, extensions: Iterable[str] = IMAGE_EXTENSION
         if is_image_name(name, extensions):
             names.append(name)
         else:
-            count_skip(reader, f'not an image file (extension not in {tuple(extensions)})')
+            count_skip(reader, f'not an image file (extension not in {tuple(extensions)})',
+                       osp.join(folder, name))
     return names
 
 
@@ -98,7 +99,8 @@ def scan_class_folders(reader, root: str, label_of: Callable[[str], Optional[int
                                         f'{folder!r} ({err})') from None
         names = image_files(reader, osp.join(root, folder))
         if not names and warn_empty:
-            count_skip(reader, 'empty class folder (warning only, nothing dropped)')
+            count_skip(reader, 'empty class folder (warning only, nothing dropped)',
+                       osp.join(root, folder))
         rows.extend((folder, name, label) for name in names)
     return rows
 
