@@ -18,8 +18,9 @@ def test_majority_with_two_skips(tmp_path):
     assert record.extras == dict(votes=(1, 7, 0, 0, 0, 0, 0, 0, 0, 2), fer2013_row=0)
     assert reader.num_skipped == {'majority vote NF (not an emotion)': 1,
                                   'no image name (image dropped by FER+)': 1}
-    assert reader.skip_examples == {'majority vote NF (not an emotion)': [f'{path}:4 fer0000001.png'],
-                                    'no image name (image dropped by FER+)': [f'{path}:3']}
+    assert reader.skip_examples == {
+        'majority vote NF (not an emotion)': [f'{path}:4 fer0000001.png'],
+        'no image name (image dropped by FER+)': [f'{path}:3']}
     assert (reader.name, reader.num_classes) == ('ferplus', 8)
 
 
