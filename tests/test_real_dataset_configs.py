@@ -17,8 +17,8 @@ from tests.ferda.datasets.fixtures import (AFE_CLUP_TRAIN, AFFECTNET_TRAIN_ROWS,
                                            EXPW_LABELS, EXPW_SPLIT, JAFFE_FILES, KDEF_FILES,
                                            OULU_FILES, fer_pixels, write_afe, write_affectnet,
                                            write_bytes, write_ckplus, write_expw, write_fer2013,
-                                           write_ferplus, write_image_tree, write_rafdb,
-                                           write_sfew)
+                                           write_ferplus, write_image_tree, write_oulu_cdfer,
+                                           write_rafdb, write_sfew)
 
 SIZE = 160  # recipe A input size
 
@@ -94,11 +94,16 @@ def _oulu_casia(root):
     _split_file(root, 'oulu_casia_folds10_seed0.csv', b'subject,fold\nP001,0\nP002,1\n')
 
 
+def _oulu_casia_cdfer(root):
+    write_oulu_cdfer(osp.join(root, 'data', 'oulu_casia_cdfer'))
+
+
 # config file name -> writer of its fixture under a work folder
 WRITERS = {f'source-only_resnet18_1xb64-recipeA-100e_{source}.py': writer for source, writer in [
     ('rafdb', _rafdb), ('affectnet-7cls', _affectnet), ('fer2013', _fer2013),
     ('ferplus-8cls', _ferplus), ('expw', _expw), ('afe-clup', _afe), ('ckplus', _ckplus),
-    ('jaffe', _jaffe), ('sfew', _sfew), ('kdef', _kdef), ('oulu-casia', _oulu_casia)]}
+    ('jaffe', _jaffe), ('sfew', _sfew), ('kdef', _kdef), ('oulu-casia', _oulu_casia),
+    ('oulu-casia-cdfer', _oulu_casia_cdfer)]}
 
 
 def _strings(node):
