@@ -28,7 +28,13 @@ setup(
     ],
     extras_require={
         'gpu': ['faiss-gpu>=1.7.2'],
-        'dev': ['pytest>=7', 'pytest-timeout>=2', 'scikit-learn>=1.1'],
+        # --crop detect: dlib wheels and the detector/landmark weights, installed from PyPI
+        # (nothing is fetched at run time); scikit-image only for its sample photographs in
+        # the tests
+        'align': ['dlib-bin>=19.24', 'face-recognition-models>=0.3.0', 'scikit-image>=0.19'],
+        'dev': ['pytest>=7', 'pytest-timeout>=2', 'scikit-learn>=1.1',
+                # the --crop detect tests run the real detector on scikit-image's photographs
+                'dlib-bin>=19.24', 'face-recognition-models>=0.3.0', 'scikit-image>=0.19'],
     },
     entry_points={'console_scripts': ['ferda=ferda.tools.cli:main']},
 )

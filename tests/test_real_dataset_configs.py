@@ -17,8 +17,8 @@ from tests.ferda.datasets.fixtures import (AFE_CLUP_TRAIN, AFFECTNET_TRAIN_ROWS,
                                            EXPW_LABELS, EXPW_SPLIT, JAFFE_FILES, KDEF_FILES,
                                            OULU_FILES, fer_pixels, write_afe, write_affectnet,
                                            write_bytes, write_ckplus, write_expw, write_fer2013,
-                                           write_ferplus, write_image_tree, write_rafdb,
-                                           write_sfew)
+                                           write_ferplus, write_image_tree, write_oulu_cdfer,
+                                           write_rafdb, write_sfew)
 
 SIZE = 160  # recipe A input size
 
@@ -94,17 +94,22 @@ def _oulu_casia(root):
     _split_file(root, 'oulu_casia_folds10_seed0.csv', b'subject,fold\nP001,0\nP002,1\n')
 
 
+def _oulu_casia_cdfer(root):
+    write_oulu_cdfer(osp.join(root, 'data', 'oulu_casia_cdfer'))
+
+
 # data_root folder (data/<name>) -> writer of its fixture under a work folder
 FIXTURES = dict(rafdb=_rafdb, affectnet=_affectnet, fer2013=_fer2013, ferplus=_ferplus,
                 expw=_expw, afe=_afe, ckplus=_ckplus, jaffe=_jaffe, sfew=_sfew, kdef=_kdef,
-                oulu_casia=_oulu_casia)
+                oulu_casia=_oulu_casia, oulu_casia_cdfer=_oulu_casia_cdfer)
 # config file name -> writer of its fixture under a work folder
 WRITERS = {f'source-only_resnet18_1xb64-recipeA-100e_{source}.py': FIXTURES[name]
            for source, name in [('rafdb', 'rafdb'), ('affectnet-7cls', 'affectnet'),
                                 ('fer2013', 'fer2013'), ('ferplus-8cls', 'ferplus'),
                                 ('expw', 'expw'), ('afe-clup', 'afe'), ('ckplus', 'ckplus'),
                                 ('jaffe', 'jaffe'), ('sfew', 'sfew'), ('kdef', 'kdef'),
-                                ('oulu-casia', 'oulu_casia')]}
+                                ('oulu-casia', 'oulu_casia'),
+                                ('oulu-casia-cdfer', 'oulu_casia_cdfer')]}
 
 
 def _strings(node):

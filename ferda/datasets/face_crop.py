@@ -219,7 +219,9 @@ def crop_face(image: np.ndarray, crop: str, size: int, enlarge: float = 0.0,
     Args:
         image: (H, W, 3) uint8 RGB.
         crop: ``'none'`` (whole image), ``'box'`` (``box`` enlarged by ``enlarge``, clipped;
-            the whole image when ``box`` is None) or ``'landmarks5'`` (similarity alignment).
+            the whole image when ``box`` is None), ``'landmarks5'`` (similarity alignment) or
+            ``'detect'`` (alignment on detected landmarks, else the fallback ``box``; see
+            :mod:`ferda.datasets.detect`).
         size: S.
 
     Returns:
@@ -240,6 +242,16 @@ def crop_face(image: np.ndarray, crop: str, size: int, enlarge: float = 0.0,
             raise ValueError('crop=landmarks5 needs landmarks; this record has none (use '
                              "crop='box' or a reader option that loads 5-point landmarks)")
         return align_landmarks5(image, landmarks, size), None
+    elif crop == 'detect':
+        # landmarks from ferda.datasets.detect.detect_records; without them (no face found,
+        # no_face='centre') the record's box is the centred square fallback
+        if landmarks is not None:
+            return align_landmarks5(image, landmarks, size), None
+        if box is None:
+            raise ValueError('crop=detect needs the landmarks or fallback box of '
+                             'ferda.datasets.detect.detect_records; this record has neither')
+        (x1, y1, x2, y2), _ = clip_box(box, 0.0, image.shape[1], image.shape[0])
+        image, note = image[y1:y2, x1:x2], 'no face detected: centre crop'
     elif crop != 'none':
-        raise ValueError(f"crop must be 'none', 'box' or 'landmarks5', got {crop!r}")
+        raise ValueError(f"crop must be 'none', 'box', 'landmarks5' or 'detect', got {crop!r}")
     return resize_square(image, size), note

@@ -147,7 +147,8 @@ NATIVE_KDEF = (('SU', 'Surprise'), ('AF', 'Fear'), ('DI', 'Disgust'), ('HA', 'Ha
                ('SA', 'Sadness'), ('AN', 'Anger'), ('NE', 'Neutral'))
 TO_CANONICAL_KDEF = {'SU': 0, 'AF': 1, 'DI': 2, 'HA': 3, 'SA': 4, 'AN': 5, 'NE': 6}
 
-# CD-FER 6-class lists (verified on its MMI lists; used for its Oulu-CASIA list): no Neutral.
+# CD-FER's MMI list (its MMItoLabel): no Neutral. NOT for CD-FER's Oulu-CASIA list, whose labels
+# are canonical already (0 Surprise ... 5 Anger; OuluCasiaReader(layout='cdfer')).
 NATIVE_CDFER_6CLASS = ((0, 'Anger'), (1, 'Disgust'), (2, 'Fear'), (3, 'Happiness'),
                        (4, 'Sadness'), (5, 'Surprise'))
 TO_CANONICAL_CDFER_6CLASS = {0: 5, 1: 2, 2: 1, 3: 3, 4: 4, 5: 0}

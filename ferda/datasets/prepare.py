@@ -36,7 +36,7 @@ from .face_crop import crop_face, decode_record, image_name
 from .records import SampleRecord
 from .splits import make_group_split, write_split_csv
 
-CROP_MODES = ('none', 'box', 'landmarks5')
+CROP_MODES = ('none', 'box', 'landmarks5', 'detect')
 MAX_EXAMPLES = 20
 COMPLETE = 'already complete (checksum matches)'
 # Published split sizes, checked (warning only) when the reader runs with its defaults.
@@ -183,7 +183,7 @@ def _log_histograms(name: str, hist: dict, class_names: Sequence[str], reader_cf
 def prepare_cache(reader: dict, out_dir: str, size: int = 112, crop: str = 'none',
                   enlarge: float = 0.0, max_shard_bytes: int = MAX_SHARD_BYTES,
                   extra_meta: Optional[dict] = None, progress: bool = True,
-                  overwrite: bool = False) -> dict:
+                  overwrite: bool = False, detect: Optional[dict] = None) -> dict:
     """Run the prepare step of datasets.md §4 into ``out_dir`` (resumable).
 
     Args:
@@ -191,7 +191,7 @@ def prepare_cache(reader: dict, out_dir: str, size: int = 112, crop: str = 'none
             ``'all'`` (every split in one cache).
         out_dir: the cache folder (created).
         size: S, the side of the stored square faces.
-        crop: ``'none'``, ``'box'`` or ``'landmarks5'`` (see
+        crop: ``'none'``, ``'box'``, ``'landmarks5'`` or ``'detect'`` (see
             :func:`ferda.datasets.face_crop.crop_face`).
         enlarge: with ``crop='box'``, grow each side of the box by this fraction.
         max_shard_bytes: size limit of one shard file.
@@ -199,6 +199,11 @@ def prepare_cache(reader: dict, out_dir: str, size: int = 112, crop: str = 'none
         progress: show a tqdm bar.
         overwrite: replace a cache of another dataset in ``out_dir`` (see
             :func:`check_out_dir`); without it that is an error.
+        detect: with ``crop='detect'``, ``dict(model='hog'|'cnn', choose='largest'|'central',
+            no_face='skip'|'centre', upsample=1)`` for
+            :func:`ferda.datasets.detect.detect_records` (defaults for missing keys); what
+            happened per image goes to ``index.csv`` (``extras.detect``), the count and the
+            names of the images without a face to ``meta.json`` (``report.detect``).
 
     Returns:
         ``dict(written=[file names], skipped={file name: reason}, redone={file name: reason},
@@ -222,11 +227,25 @@ def prepare_cache(reader: dict, out_dir: str, size: int = 112, crop: str = 'none
                     for k, v in reader_cfg.items()}
     check_out_dir(out_dir, reader_obj.name, portable_cfg, overwrite)
     os.makedirs(osp.join(out_dir, SPLITS_DIR), exist_ok=True)
+    detect_report = None
+    if crop == 'detect':
+        from .detect import FaceDetector, detect_records
+        detect = dict(dict(model='hog', choose='largest', no_face='skip', upsample=1),
+                      **(detect or {}))
+        detector = FaceDetector(detect['model'], detect['choose'], detect['upsample'])
+        records, detect_report = detect_records(
+            records, decode_record,
+            detector, detect['no_face'])
+        if not records:
+            raise ValueError(f'crop=detect found no face in any of the '
+                             f'{detect_report["no_face"]["count"]} images of {data_root}')
 
     annotations = {portable_path(p, data_root, out_dir): sha256_file(p)
                    for p in _annotation_files(reader_cfg, records)}
     prepare_args = dict(size=size, crop=crop, enlarge=float(enlarge),
                         max_shard_bytes=int(max_shard_bytes))
+    if crop == 'detect':
+        prepare_args['detect'] = detect
     ranges = shard_ranges(len(records), size, max_shard_bytes)
     plan = sha256_bytes(dumps(dict(format_version=FORMAT_VERSION, reader=portable_cfg,
                                    prepare=prepare_args, annotations=annotations,
@@ -267,9 +286,11 @@ def prepare_cache(reader: dict, out_dir: str, size: int = 112, crop: str = 'none
         num_classes=reader_obj.num_classes, num_samples=len(records),
         image_shape=[size, size, 3], class_histograms=hist, shards=shard_info,
         report=dict(
-            reader_skipped={reason: dict(count=n, examples=[])  # readers keep only counts
+            reader_skipped={reason: dict(  # every skipped row or file the reader named
+                count=n, examples=list(getattr(reader_obj, 'skip_examples', {}).get(reason, [])))
                             for reason, n in sorted(reader_obj.num_skipped.items())},
-            counted=_merge_notes([done[name]['report'] for name in names])),
+            counted=_merge_notes([done[name]['report'] for name in names]),
+            **({} if detect_report is None else dict(detect=detect_report))),
         versions=library_versions(),
         sha256=dict(annotations=annotations, index=sha256_bytes(index_bytes),
                     shards={name: done[name]['sha256'] for name in names},

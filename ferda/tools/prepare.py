@@ -5,6 +5,12 @@ cache that ``CachedFaceDataset`` reads (datasets.md §4).
     ferda prepare rafdb --root data/raw/rafdb --out data/cache/rafdb_orig_112 --crop box \\
         --reader-options variant=original
     ferda prepare expw --root data/raw/expw --out data/cache/expw_112 --crop box --seed 0
+    ferda prepare kdef --root data/raw/KDEF --out data/cache/kdef_112 --crop detect
+
+``--crop detect`` (for full frames without boxes: CK+, JAFFE, KDEF, Oulu-CASIA, image folders)
+finds the face with dlib (``pip install -e ".[align]"``), estimates 5 landmarks and aligns like
+``--crop landmarks5``; ``--detector``, ``--choose`` and ``--no-face`` tune it, and the images
+without a face are counted and named in ``meta.json``.
 
 DATASET is a reader's short name (its ``name`` attribute). ``--reader-options k=v`` are passed
 to the reader; values are Python literals (``num_classes=8``, ``angles="('S','HL')"``), and
@@ -56,7 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--root', required=True, help="the raw dataset folder (reader's data_root)")
     p.add_argument('--out', required=True, help='the cache folder to write')
     p.add_argument('--size', type=int, default=112, help='side S of the stored faces')
-    p.add_argument('--crop', choices=('none', 'box', 'landmarks5'), default='none')
+    p.add_argument('--crop', choices=('none', 'box', 'landmarks5', 'detect'), default='none')
+    p.add_argument('--detector', choices=('hog', 'cnn'), default='hog',
+                   help='with --crop detect: dlib HOG (fast) or CNN face detector')
+    p.add_argument('--choose', choices=('largest', 'central'), default='largest',
+                   help='with --crop detect: which face to keep when several are found')
+    p.add_argument('--no-face', choices=('skip', 'centre'), default='skip',
+                   help='with --crop detect: drop an image without a face, or centre-crop it')
     p.add_argument('--enlarge', type=float, default=0.2,
                    help="with --crop box, grow each box side by this fraction (default 0.2)")
     p.add_argument('--reader-options', nargs='+', metavar='K=V', default=[])
@@ -114,10 +126,14 @@ def main(argv=None) -> int:
                                 enlarge=args.enlarge,
                                 max_shard_bytes=args.max_shard_bytes or MAX_SHARD_BYTES,
                                 extra_meta=extra_meta or None,
-                                progress=not args.no_progress, overwrite=args.overwrite)
+                                progress=not args.no_progress, overwrite=args.overwrite,
+                                detect=dict(model=args.detector, choose=args.choose,
+                                            no_face=args.no_face)
+                                if args.crop == 'detect' else None)
         if args.verify:
             check_cache(args.out, verify=True)
-    except (ValueError, FileNotFoundError, FileExistsError) as err:  # names the file/folder
+    # each names the file or folder, or the fix
+    except (ValueError, FileNotFoundError, FileExistsError, ImportError) as err:
         if isinstance(err, FileExistsError):  # leave the other cache as it was
             for path in made:
                 if osp.exists(path):

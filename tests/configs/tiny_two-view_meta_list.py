@@ -3,9 +3,9 @@
 # RGB only, metadata by name) -> default_collate -> MultiViewDataPreprocessor. A data
 # fixture, not a run: tests/ferda/datasets/test_two_view_config.py builds the loader and the
 # preprocessor from it. Reads data/two_view relative to the working directory.
-data_root = 'data/two_view'
-views = ('rgb', 'depth')
-train_pipeline = [
+_data_root = 'data/two_view'
+_views = ('rgb', 'depth')
+_train_pipeline = [
     # one call over both views: the same crop and flip for RGB and depth
     dict(type='TVRandomResizedCrop', size=(16, 16), scale=(0.3, 0.8), antialias=True),
     dict(type='TVRandomHorizontalFlip', p=0.5),
@@ -20,11 +20,11 @@ train_dataloader = dict(
     collate_fn=dict(type='default_collate'),
     dataset=dict(
         type='FaceDataset',
-        reader=dict(type='ListFileReader', data_root=data_root, list_file='train.txt',
-                    num_classes=7, labels_are_canonical=True, views=views,
+        reader=dict(type='ListFileReader', data_root=_data_root, list_file='train.txt',
+                    num_classes=7, labels_are_canonical=True, views=_views,
                     extra_columns=[('valence', 'float'), ('arousal', 'float'),
                                    ('subject', 'str')]),
-        pipeline=train_pipeline, crop='none', views=views,
+        pipeline=_train_pipeline, crop='none', views=_views,
         meta_keys=('valence', 'arousal', 'subject')))
 # per-view statistics on a 0-255 scale: ImageNet for RGB; depth as DVSCL normalises it
 # (mean 0.0423, std 0.1761 of the 0-1 range)

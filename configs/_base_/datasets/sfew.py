@@ -1,4 +1,5 @@
-# SFEW 2.0, faces cropped by Annotations/Bboxs (datasets.md §3): train = Train/, test = Val/
+# SFEW 2.0 (datasets.md §3), official aligned faces or CD-FER's copy cropped by its
+# Annotations/Bboxs (layout='auto' picks by the folders found): train = Train, test = Val
 # (the Test labels are private). SFEW is a target only in the literature: val = the official
 # Val folder, i.e. the test split. Selecting the checkpoint on it therefore uses test labels
 # (an oracle choice, source-only.md §2.7). The same split is also reported as `sfew_test`, like

@@ -98,7 +98,8 @@ class AfeReader(BaseReader):
 
     def _record(self, sample_id, box, code, split, path, lineno) -> Optional[SampleRecord]:
         if self.release == 'cdfer' and code not in TO_CANONICAL_AFE_CDFER:
-            count_skip(self, f'CD-FER code outside the map {sorted(TO_CANONICAL_AFE_CDFER)}')
+            count_skip(self, f'CD-FER code outside the map {sorted(TO_CANONICAL_AFE_CDFER)}',
+                       f'{path}:{lineno} {sample_id}')
             return None
         table = TO_CANONICAL_AFE_CLUP if self.release == 'clup' else TO_CANONICAL_AFE_CDFER
         img_path = osp.join(self.data_root, IMAGE_DIRS[self.release], sample_id)

@@ -94,6 +94,16 @@ def read_holdout_names(path: str, allowed, expected: str, what: str = 'name',
     return set(first_line)
 
 
+def raise_no_records(reader) -> None:
+    """Zero records is an error for every reader: it names the folder searched (a wrong
+    ``data_root`` such as ``KDEF_and_AKDEF/`` instead of ``KDEF/``) and what was skipped."""
+    skipped = ''.join(f'; skipped {n}: {reason}' for reason, n in reader.num_skipped.items())
+    raise DatasetFormatError.at(
+        reader.data_root, None, f'at least one {type(reader).__name__} record for split '
+        f'{reader.split!r} (is data_root the folder the dataset unpacks to?)',
+        f'none{skipped}')
+
+
 class BaseReader:
     """Base of the dataset readers.
 
@@ -118,6 +128,7 @@ class BaseReader:
         self.split = split
         self.on_missing_image = on_missing_image
         self.num_skipped = {}
+        self.skip_examples = {}  # reason -> what was skipped ('file:line name' or a path)
         self._records = None
 
     @property
@@ -125,19 +136,25 @@ class BaseReader:
         """Number of canonical classes the reader emits."""
         return len(self.class_names)
 
-    def load(self) -> list[SampleRecord]:
+    def load(self, allow_empty: bool = False) -> list[SampleRecord]:
         """Read (on the first call only) and return the split's records, sorted by sample_id.
 
         Returns a new list each call; the records themselves are shared with the cache.
+        Zero records is an error naming ``data_root`` (a wrong folder must not become an empty
+        dataset) unless ``allow_empty`` (e.g. a self-check counting a possibly empty split).
         """
         if self._records is None:
-            self.num_skipped = {}
+            self.num_skipped, self.skip_examples = {}, {}
             records = sorted(self._read(), key=lambda r: r.sample_id)
             for reason, count in self.num_skipped.items():
+                examples = self.skip_examples.get(reason, [])
+                shown = f" (e.g. {', '.join(examples[:3])})" if examples else ''
                 print_log(f'{type(self).__name__}({self.data_root!r}, split={self.split!r}): '
-                          f'skipped {count} record(s): {reason}', logger='current',
+                          f'skipped {count} record(s): {reason}{shown}', logger='current',
                           level=logging.WARNING)
             self._records = records
+        if not self._records and not allow_empty:
+            raise_no_records(self)
         return list(self._records)
 
     def _read(self) -> list[SampleRecord]:
@@ -150,6 +167,8 @@ class BaseReader:
         if self.on_missing_image == 'skip':
             reason = "image file missing (on_missing_image='skip')"
             self.num_skipped[reason] = self.num_skipped.get(reason, 0) + 1
+            self.skip_examples.setdefault(reason, []).append(
+                f'{format_location(ann_path, line)} {img_path}')
             return False
         raise DatasetFormatError(
             f'{format_location(ann_path, line)}: expected image file {img_path}, found no such '

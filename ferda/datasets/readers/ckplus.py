@@ -12,17 +12,26 @@ takes the peak and the two frames before it; ``neutral='first'`` adds the first 
 
 ``layout='cdfer'``: ``CK+_Emotion/Train/CK+_Train_crop/<class>/`` (split 'train') and
 ``CK+_Emotion/Val/CK+_Val_crop/<class>/`` (split 'test'), classes by folder name through the
-synonyms table.
+synonyms table (Surprised, Fear, Disgust, Happy, Sad, Anger, Neutral). Next to the class folders
+each crop folder holds ``landmark_5/<class>/<stem>.txt`` (5 ``x y`` lines): those become the
+record's landmarks (for ``crop='landmarks5'``); ``landmark_5`` is not a class. An image without
+a landmark file is kept without landmarks and counted. Checked against the public
+CD-FER-Benchmark loaders (``HCPLab-SYSU/CD-FER-Benchmark``, ``*/Utils.py``: the seven expression
+folders listed by name and ``CK+_Train_crop/landmark_5/<expr>/<stem>.txt`` read with
+``np.loadtxt``).
 """
 import os.path as osp
 import re
 from typing import Optional
 
+import numpy as np
+
 from ..labels import CANONICAL_7, CANONICAL_8, TO_CANONICAL_CKPLUS, canonical_from_name
 from ..records import DatasetFormatError, SampleRecord
 from ..subject_splits import SubjectSplit
 from .base import BaseReader, read_text_lines
-from .common import count_skip, image_files, scan_class_folders, sorted_entries
+from .common import (count_skip, image_files, read_numbers_file, scan_class_folders,
+                     sorted_entries)
 
 LAYOUTS = ('official', 'cdfer')
 FRAME_MODES = ('last3', 'peak')
@@ -30,6 +39,7 @@ NEUTRAL_MODES = ('first', None)
 FRAME_PATTERN = re.compile(r'^(S\d+)_(\d+)_(\d+)\.png$')
 NEUTRAL = 6
 CONTEMPT = 7
+CDFER_LANDMARK_DIR = 'landmark_5'
 CDFER_FOLDERS = {'train': osp.join('CK+_Emotion', 'Train', 'CK+_Train_crop'),
                  'test': osp.join('CK+_Emotion', 'Val', 'CK+_Val_crop')}
 
@@ -115,7 +125,7 @@ class CkPlusReader(BaseReader):
         code = self._read_code(emotion_path)
         label = TO_CANONICAL_CKPLUS[code]
         if label == CONTEMPT and self.num_classes == 7:
-            count_skip(self, 'Contempt sequence in 7-class mode')
+            count_skip(self, 'Contempt sequence in 7-class mode', emotion_path)
             return []
         split = self.folds.split_of(subject, emotion_path)
         if self.split != 'all' and split != self.split:
@@ -161,8 +171,19 @@ class CkPlusReader(BaseReader):
             if self.split not in ('all', split):
                 continue
             root = osp.join(self.data_root, folder)
-            for class_folder, file_name, label in scan_class_folders(self, root, label_of):
-                records.append(SampleRecord(f'{split}/{class_folder}/{file_name}',
-                                            osp.join(root, class_folder, file_name), label,
-                                            split))
+            for class_folder, file_name, label in scan_class_folders(
+                    self, root, label_of, ignore_folders=(CDFER_LANDMARK_DIR, )):
+                img_path = osp.join(root, class_folder, file_name)
+                lmk_path = osp.join(root, CDFER_LANDMARK_DIR, class_folder,
+                                    f'{osp.splitext(file_name)[0]}.txt')
+                points, src = None, None
+                if osp.isfile(lmk_path):
+                    points = np.array(read_numbers_file(lmk_path, 10, '(5 points x y)'),
+                                      np.float64).reshape(5, 2)
+                    src = (lmk_path, 1)
+                else:
+                    count_skip(self, f'no {CDFER_LANDMARK_DIR} file (kept without landmarks)',
+                               img_path)
+                records.append(SampleRecord(f'{split}/{class_folder}/{file_name}', img_path,
+                                            label, split, landmarks=points, src=src))
         return records

@@ -14,9 +14,16 @@ from .base import read_text_lines
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff')
 
 
-def count_skip(reader, reason: str) -> None:
-    """Count one skipped record under ``reason``; :meth:`BaseReader.load` logs the counts."""
+def count_skip(reader, reason: str, example: Optional[str] = None) -> None:
+    """Count one skipped record under ``reason``; :meth:`BaseReader.load` logs the counts.
+
+    ``example`` names what was skipped (``'file:line name'`` or a path); every example is kept
+    in ``reader.skip_examples[reason]`` so the prepare report can name the skipped files.
+    """
     reader.num_skipped[reason] = reader.num_skipped.get(reason, 0) + 1
+    if example is not None:
+        examples = reader.__dict__.setdefault('skip_examples', {})
+        examples.setdefault(reason, []).append(str(example))
 
 
 def is_hidden(name: str) -> bool:
@@ -57,7 +64,8 @@ def image_files(reader, folder: str, extensions: Iterable[str] = IMAGE_EXTENSION
         if is_image_name(name, extensions):
             names.append(name)
         else:
-            count_skip(reader, f'not an image file (extension not in {tuple(extensions)})')
+            count_skip(reader, f'not an image file (extension not in {tuple(extensions)})',
+                       osp.join(folder, name))
     return names
 
 
@@ -91,7 +99,8 @@ def scan_class_folders(reader, root: str, label_of: Callable[[str], Optional[int
                                         f'{folder!r} ({err})') from None
         names = image_files(reader, osp.join(root, folder))
         if not names and warn_empty:
-            count_skip(reader, 'empty class folder (warning only, nothing dropped)')
+            count_skip(reader, 'empty class folder (warning only, nothing dropped)',
+                       osp.join(root, folder))
         rows.extend((folder, name, label) for name in names)
     return rows
 

@@ -8,6 +8,12 @@ Layout read, relative to ``data_root``::
 Example line ``angry_actor_104.jpg 0 28 113 226 141 22.9362 0`` gives the face box
 ``(left, top, right, bottom) = (113, 28, 226, 141)`` and canonical label 5 (Anger).
 
+Quirks of the real ``label.lst`` (checked against the ExpW README's line format and public
+loaders that read it with ``np.loadtxt``/pandas): some lines are exact duplicates of an earlier
+line (kept once, the repeats counted) and some boxes are degenerate (right <= left or
+bottom <= top: a counted skip named with its line). Two different lines for the same
+(image, face_id) remain an error citing both lines.
+
 ExpW has no official split; ours is ``splits/expw_seed{S}.csv`` (``image_name,face_id,split``),
 made by :func:`ferda.datasets.splits.make_group_split`, which keeps all faces of an image in
 one split.
@@ -19,6 +25,7 @@ from typing import Optional
 from ..labels import TO_CANONICAL_EXPW
 from ..records import DatasetFormatError, SampleRecord
 from .base import BaseReader, read_csv_lines, read_text_lines
+from .common import count_skip
 
 LABEL_FILE = osp.join('label', 'label.lst')
 SPLIT_HEADER = ('image_name', 'face_id', 'split')
@@ -59,8 +66,9 @@ class ExpwReader(BaseReader):
 
     def _read(self) -> list[SampleRecord]:
         label_path = osp.join(self.data_root, LABEL_FILE)
-        faces = self._read_label_file(label_path)
-        membership = self._read_split_file(faces, label_path) if self.split_file else None
+        faces, skipped = self._read_label_file(label_path)
+        membership = (self._read_split_file(faces, label_path, skipped) if self.split_file
+                      else None)
         records = []
         for sample_id, (image_name, face_id, box, confidence, label, lineno) in faces.items():
             split = 'all' if membership is None else membership[sample_id]
@@ -75,10 +83,10 @@ class ExpwReader(BaseReader):
                 src=(label_path, lineno)))
         return records
 
-    @staticmethod
-    def _read_label_file(path: str) -> dict:
-        """``{sample_id: (image, face_id, box, confidence, label, line)}``, every row checked."""
-        faces = {}
+    def _read_label_file(self, path: str) -> tuple[dict, set]:
+        """``({sample_id: (image, face_id, box, confidence, label, line)}, skipped ids)``,
+        every row checked; exact duplicate lines and degenerate boxes are counted skips."""
+        faces, skipped, text_of = {}, set(), {}
         allowed = sorted(TO_CANONICAL_EXPW)
         layout = '8 fields: image_name face_id top left right bottom confidence label'
         for lineno, line in read_text_lines(path):
@@ -96,21 +104,30 @@ class ExpwReader(BaseReader):
             if code not in TO_CANONICAL_EXPW:
                 raise DatasetFormatError.at(path, lineno, f'a label code in {allowed}',
                                             repr(fields[7]))
-            if right <= left or bottom <= top:
-                raise DatasetFormatError.at(path, lineno, 'a box with left < right and '
-                                            'top < bottom', f'top={top} left={left} '
-                                            f'right={right} bottom={bottom}')
             sample_id = expw_sample_id(image_name, face_id)
-            if sample_id in faces:
+            if sample_id in text_of:
+                first_fields, first_line = text_of[sample_id]
+                if first_fields == fields:
+                    count_skip(self, 'exact duplicate line (kept once)',
+                               f'{path}:{lineno} (same as line {first_line})')
+                    continue
                 raise DatasetFormatError.at(path, lineno, 'each (image_name, face_id) once',
                                             f'{sample_id!r} again (first at line '
-                                            f'{faces[sample_id][-1]})')
+                                            f'{first_line})')
+            text_of[sample_id] = (fields, lineno)
+            if right <= left or bottom <= top:
+                count_skip(self, 'degenerate box (right <= left or bottom <= top)',
+                           f'{path}:{lineno} {sample_id} top={top} left={left} '
+                           f'right={right} bottom={bottom}')
+                skipped.add(sample_id)
+                continue
             faces[sample_id] = (image_name, face_id, (left, top, right, bottom), confidence,
                                 TO_CANONICAL_EXPW[code], lineno)
-        return faces
+        return faces, skipped
 
-    def _read_split_file(self, faces: dict, label_path: str) -> dict:
-        """``{sample_id: split}`` from the split csv, checked against ``faces``."""
+    def _read_split_file(self, faces: dict, label_path: str, skipped: set = frozenset()) -> dict:
+        """``{sample_id: split}`` from the split csv, checked against ``faces`` (rows of faces
+        the reader skipped, ``skipped``, are allowed and ignored)."""
         path = self.split_file
         lines = read_csv_lines(path, SPLIT_HEADER)
         membership, first_line = {}, {}
@@ -133,6 +150,8 @@ class ExpwReader(BaseReader):
                 raise DatasetFormatError.at(path, lineno, 'each face once',
                                             f'{sample_id!r} again (first at line '
                                             f'{first_line[sample_id]})')
+            if sample_id in skipped:
+                continue
             if sample_id not in faces:
                 raise DatasetFormatError.at(path, lineno, f'a face listed in {label_path}',
                                             f'{sample_id!r}, which it does not list')

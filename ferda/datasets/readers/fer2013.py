@@ -30,7 +30,9 @@ class Fer2013CsvReader(BaseReader):
         test_split: ``'private'`` or ``'public+private'`` (matches the folder release; there is
             no val split then).
 
-    Records: ``sample_id`` = ``fer{row:07d}`` with the 0-based data row (FER+'s naming);
+    Records: ``sample_id`` = ``fer{row:07d}`` with the 0-based data row (not FER+'s image
+    names, which skip dropped rows: :class:`FerPlusReader` keeps this row in
+    ``extras['fer2013_row']``);
     ``img_path`` is None and ``extras['pixels']`` holds the ``(48, 48)`` uint8 image;
     ``extras['usage']`` keeps the Usage value.
     """

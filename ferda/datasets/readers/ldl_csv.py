@@ -1,6 +1,8 @@
 """The CSV lists of the LDL reference code (label-distribution-learning-fer; docs/datasets.md §3).
 
-Headers:
+Required columns, read by name (the reference code reads its CSVs with pandas, so any column
+order, extra columns and the unnamed index column ``DataFrame.to_csv`` writes first are
+allowed; a missing required column is an error naming it):
 
 - train: ``subDirectory_filePath,expression,valence,arousal,knn``;
 - test: ``subDirectory_filePath,expression``.
@@ -55,33 +57,40 @@ class LdlCsvReader(BaseReader):
         self.ann_file = osp.join(self.data_root, os.fspath(ann_file))
         self.native_order = native_order
 
-    def load(self) -> list[SampleRecord]:
+    def load(self, allow_empty: bool = False) -> list[SampleRecord]:
         """The records in file order (see the module docstring), cached like the base's."""
         if self._records is None:
-            super().load()
+            super().load(allow_empty)
             self._records.sort(key=lambda r: r.extras['row_id'])
-        return list(self._records)
+        return super().load(allow_empty)
 
     def _read(self) -> list[SampleRecord]:
         path = self.ann_file
         expected = TRAIN_HEADER if self.split == 'train' else TEST_HEADER
         lines = read_text_lines(path)
         header = next(lines, None)
-        found = None if header is None else tuple(f.strip() for f in header[1].split(','))
-        if found != expected:
-            raise DatasetFormatError.at(path, 1 if header is None else header[0],
-                                        f"the {self.split} header {','.join(expected)}",
-                                        repr(header[1] if header else ''))
+        names = [] if header is None else [f.strip() for f in header[1].split(',')]
+        missing = [c for c in expected if c not in names]
+        duplicated = sorted({c for c in expected if names.count(c) > 1})
+        if missing or duplicated:
+            raise DatasetFormatError.at(
+                path, 1 if header is None else header[0],
+                f"the {self.split} columns {','.join(expected)} (any order, extra columns "
+                'allowed)', repr(header[1] if header else '')
+                + (f"; missing: {','.join(missing)}" if missing else '')
+                + (f"; twice: {','.join(duplicated)}" if duplicated else ''))
+        column = {c: names.index(c) for c in expected}
         to_canonical = NATIVE_ORDERS[self.native_order]
         allowed = sorted(to_canonical)
         records, first_line, kept_rows = [], {}, set()
         line_of_row = []
         for row_id, (lineno, line) in enumerate(lines):
             line_of_row.append(lineno)
-            fields = [f.strip() for f in line.split(',')]
-            if len(fields) != len(expected):
-                raise DatasetFormatError.at(path, lineno, f'{len(expected)} comma-separated '
-                                            'fields', f'{len(fields)}')
+            cells = [f.strip() for f in line.split(',')]
+            if len(cells) != len(names):
+                raise DatasetFormatError.at(path, lineno, f'{len(names)} comma-separated '
+                                            'fields', f'{len(cells)}')
+            fields = [cells[column[c]] for c in expected]  # in the order of ``expected``
             sample_id = fields[0]
             code = parse_int(fields[1], path, lineno, 'expression code')
             if code not in to_canonical:

@@ -55,8 +55,9 @@ class ListFileReader(BaseReader):
     (list, line).
 
     Example:
-        >>> reader = ListFileReader('data/raw/oulu', 'list/list.txt', num_classes=6,
-        ...                         label_map='cdfer_6class')
+        >>> reader = ListFileReader('data/raw/MMI/images', '../list/list.txt', num_classes=6,
+        ...                         label_map='cdfer_6class')  # MMI only: Oulu-CASIA's list
+        ...                                                   # is canonical already
     """
     name = 'list_file'
     splits = ('train', 'val', 'test', 'all')

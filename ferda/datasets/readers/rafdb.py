@@ -5,7 +5,16 @@ Layout read, relative to ``data_root``::
     basic/EmoLabel/list_patition_label.txt     # (sic) lines `train_00001.jpg 5`, codes 1..7
     basic/Image/aligned/train_00001_aligned.jpg           # variant='aligned', 100x100
     basic/Image/original/train_00001.jpg                  # variant='original'
-    basic/Annotation/boundingbox/train_00001.txt          # variant='original': `x1 y1 x2 y2`
+    basic/Annotation/boundingbox/train_00001_boundingbox.txt   # 'original': `x1 y1 x2 y2`
+    basic/Annotation/manual/train_00001_manu_attri.txt    # landmarks='manual': 5 `x y` lines,
+                                                          # then gender, race, age codes
+
+The box files are ``<stem>_boundingbox.txt`` as distributed (``box_naming='official'``, the
+default); the CD-FER-Benchmark copy renamed them ``<stem>.txt`` (``box_naming='cdfer'``).
+Checked against RAF-DB's own description of ``basic/`` (bounding box, 5 manual landmarks with
+the gender/race/age attributes per image) and the public CD-FER-Benchmark loaders
+(``HCPLab-SYSU/CD-FER-Benchmark``, ``*/Utils.py``: ``Annotation/boundingbox/<stem>.txt``,
+read with ``np.loadtxt`` as ``x_min y_min x_max y_max``).
 
 The ``train_``/``test_`` prefix gives the official split. The source-validation carve-out is a
 text file of train image names (one per line, e.g. ``train_00017.jpg``), written by
@@ -15,12 +24,36 @@ import os
 import os.path as osp
 from typing import Optional
 
+import numpy as np
+
 from ..labels import TO_CANONICAL_RAFDB
 from ..records import DatasetFormatError, SampleRecord
 from .base import BaseReader, read_holdout_names, read_text_lines
 
 LABEL_FILE = osp.join('basic', 'EmoLabel', 'list_patition_label.txt')
 VARIANTS = ('aligned', 'original')
+BOX_NAMINGS = {'official': '_boundingbox.txt', 'cdfer': '.txt'}
+LANDMARK_SOURCES = (None, 'manual')
+
+
+def read_manual_landmarks(path: str) -> np.ndarray:
+    """The ``(5, 2)`` float64 points of a RAF-DB ``<stem>_manu_attri.txt``: its first 5
+    non-blank lines, two numbers each (the attribute lines after them are not read)."""
+    lines = list(read_text_lines(path))
+    if len(lines) < 5:
+        raise DatasetFormatError.at(path, lines[-1][0] if lines else None,
+                                    "5 landmark lines 'x y'", f'{len(lines)} line(s)')
+    points = []
+    for lineno, line in lines[:5]:
+        fields = line.split()
+        try:
+            if len(fields) != 2:
+                raise ValueError
+            points.append([float(v) for v in fields])
+        except ValueError:
+            raise DatasetFormatError.at(path, lineno, "a landmark line 'x y'",
+                                        repr(line)) from None
+    return np.array(points, np.float64)
 
 
 class RafDbReader(BaseReader):
@@ -32,6 +65,11 @@ class RafDbReader(BaseReader):
             (the names in ``val_split_file``; requires it), ``'test'`` or ``'all'``.
         variant: ``'aligned'`` (100x100 aligned crops, no box) or ``'original'`` (full images
             with the box from ``basic/Annotation/boundingbox``).
+        box_naming: ``'official'`` (``<stem>_boundingbox.txt``, as distributed) or ``'cdfer'``
+            (``<stem>.txt``, CD-FER-Benchmark's renamed copy); variant 'original' only.
+        landmarks: None, or ``'manual'``: the 5 manual points of
+            ``basic/Annotation/manual/<stem>_manu_attri.txt`` become ``record.landmarks``
+            ``(5, 2)`` (for ``crop='landmarks5'``); a missing file is an error.
         val_split_file: text file of train image names held out as validation, or None.
             Relative paths are taken from the current directory.
         on_missing_image: ``'error'`` or ``'skip'`` (see :class:`BaseReader`).
@@ -48,10 +86,18 @@ class RafDbReader(BaseReader):
     splits = ('train', 'val', 'test', 'all')
 
     def __init__(self, data_root: str, split: str, variant: str = 'aligned',
-                 val_split_file: Optional[str] = None, on_missing_image: str = 'error'):
+                 val_split_file: Optional[str] = None, on_missing_image: str = 'error',
+                 box_naming: str = 'official', landmarks: Optional[str] = None):
         super().__init__(data_root, split, on_missing_image)
         if variant not in VARIANTS:
             raise ValueError(f'variant must be one of {VARIANTS}, got {variant!r}')
+        if box_naming not in BOX_NAMINGS:
+            raise ValueError(f'box_naming must be one of {tuple(BOX_NAMINGS)}, got '
+                             f'{box_naming!r}')
+        if landmarks not in LANDMARK_SOURCES:
+            raise ValueError(f'landmarks must be one of {LANDMARK_SOURCES}, got {landmarks!r}')
+        self.box_naming = box_naming
+        self.landmarks = landmarks
         if split == 'val' and val_split_file is None:
             raise ValueError("split='val' needs val_split_file (a text file of train image "
                              'names, e.g. made by ferda.datasets.splits.stratified_holdout)')
@@ -80,9 +126,14 @@ class RafDbReader(BaseReader):
                 continue
             if self.variant == 'original':
                 box = self._read_box(osp.join(self.data_root, 'basic', 'Annotation',
-                                              'boundingbox', f'{stem}.txt'))
+                                              'boundingbox',
+                                              stem + BOX_NAMINGS[self.box_naming]))
+            points = None
+            if self.landmarks == 'manual':
+                points = read_manual_landmarks(osp.join(self.data_root, 'basic', 'Annotation',
+                                                        'manual', f'{stem}_manu_attri.txt'))
             records.append(SampleRecord(stem, img_path, TO_CANONICAL_RAFDB[code], split,
-                                        box=box, src=(label_path, lineno)))
+                                        box=box, landmarks=points, src=(label_path, lineno)))
         return records
 
     @staticmethod

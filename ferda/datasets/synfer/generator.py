@@ -137,7 +137,7 @@ def _count(domain, root, info) -> dict:
             reader = ExpwReader(root, split, split_file=info['split_file'])
         else:
             reader = Fer2013CsvReader(root, split)
-        labels = [r.label for r in reader.load()]
+        labels = [r.label for r in reader.load(allow_empty=True)]  # val may be empty
         counts[split] = [labels.count(c) for c in range(len(CANONICAL_7))]
     return counts
 

@@ -11,13 +11,18 @@ import numpy as np
 
 # RAF-DB: double space and CRLF on line 2, a trailing blank line.
 RAFDB_LABELS = b'train_00001.jpg 1\ntrain_00002.jpg  7\r\ntest_0001.jpg 4\n\n'
-# ExpW: the example line of docs/datasets.md §3, a second face in the same image, 4 more rows.
+# ExpW: the example line of docs/datasets.md §3, a second face in the same image, 4 more rows,
+# then the two quirks of the real file.
 EXPW_LABELS = (b'angry_actor_104.jpg 0 28 113 226 141 22.9362 0\n'
                b'angry_actor_104.jpg 1 30 10 60 70 15.5 5\n'
                b'happy_girl_2.jpg 0 5 6 40 45 30.1 3\n'
                b'sad_man_7.jpg 0 1 2 30 33 12.25 4\n'
                b'neutral_face_9.jpg 0 0 0 20 20 40.0 6\n'
-               b'fear_kid_11.jpg 0 3 4 25 26 18.0 2\n')
+               b'fear_kid_11.jpg 0 3 4 25 26 18.0 2\n'
+               # as in the real label.lst: an exact duplicate line and a degenerate box
+               # (right <= left)
+               b'happy_girl_2.jpg 0 5 6 40 45 30.1 3\n'
+               b'fear_kid_11.jpg 1 10 30 30 20 5.5 2\n')
 EXPW_IMAGES = ('angry_actor_104.jpg', 'happy_girl_2.jpg', 'sad_man_7.jpg', 'neutral_face_9.jpg',
                'fear_kid_11.jpg')
 EXPW_SPLIT = (b'image_name,face_id,split\n'
@@ -41,11 +46,19 @@ def write_jpeg(path: str, value: int = 128, grey: bool = False) -> str:
     return write_bytes(path, buf.tobytes())
 
 
+# RAF-DB manual annotation (`basic/Annotation/manual/<stem>_manu_attri.txt`): 5 tab-separated
+# `x y` landmark lines (left eye, right eye, nose, left and right mouth corner), then the
+# gender, race and age-group codes, one per line.
+RAFDB_MANUAL = b'30.5\t40.25\n70.0\t41.0\n50.0\t60.0\n35.0\t80.0\n66.0\t81.5\n1\n2\n3\n'
+
+
 def write_rafdb(root: str, labels: bytes = RAFDB_LABELS, variant: str = 'aligned',
-                boxes: dict = None) -> str:
+                boxes: dict = None, box_naming: str = 'official', manual: dict = None) -> str:
     """RAF-DB basic: the label file and one 8x8 JPEG per listed name.
 
-    ``boxes`` (variant 'original') maps a stem to the bytes of its box file.
+    ``boxes`` (variant 'original') maps a stem to the bytes of its box file, named
+    ``<stem>_boundingbox.txt`` as distributed (``box_naming='cdfer'``: CD-FER's ``<stem>.txt``).
+    ``manual`` maps a stem to the bytes of its ``<stem>_manu_attri.txt``.
     """
     label_path = write_bytes(osp.join(root, 'basic', 'EmoLabel', 'list_patition_label.txt'),
                              labels)
@@ -56,8 +69,12 @@ def write_rafdb(root: str, labels: bytes = RAFDB_LABELS, variant: str = 'aligned
             write_jpeg(osp.join(root, 'basic', 'Image', 'aligned', f'{stem}_aligned.jpg'))
         else:
             write_jpeg(osp.join(root, 'basic', 'Image', 'original', name))
+    suffix = '_boundingbox.txt' if box_naming == 'official' else '.txt'
     for stem, data in (boxes or {}).items():
-        write_bytes(osp.join(root, 'basic', 'Annotation', 'boundingbox', f'{stem}.txt'), data)
+        write_bytes(osp.join(root, 'basic', 'Annotation', 'boundingbox', stem + suffix), data)
+    for stem, data in (manual or {}).items():
+        write_bytes(osp.join(root, 'basic', 'Annotation', 'manual', f'{stem}_manu_attri.txt'),
+                    data)
     return label_path
 
 
@@ -118,15 +135,41 @@ AFFECTNET_VAL_ROWS = [('2/g.jpg', '1', '1', '5', '5', affectnet_landmarks(), '1'
 
 
 def write_affectnet(root: str, train_rows=AFFECTNET_TRAIN_ROWS, val_rows=AFFECTNET_VAL_ROWS,
-                    header: bytes = AFFECTNET_HEADER) -> str:
-    """``training.csv``, ``validation.csv`` and an 8x8 JPEG per row; returns training.csv."""
+                    header: bytes = AFFECTNET_HEADER,
+                    list_dir: str = 'Manually_Annotated_file_lists', empty_images=()) -> str:
+    """``training.csv``, ``validation.csv`` and an 8x8 JPEG per row; returns training.csv.
+
+    As unpacked, the two csv files sit in ``Manually_Annotated_file_lists/`` (``list_dir=''``
+    puts them at the root); the images of ``empty_images`` are written as zero-byte files, as
+    one image listed in the real ``validation.csv`` is.
+    """
     paths = []
     for name, rows in (('training.csv', train_rows), ('validation.csv', val_rows)):
         lines = [header] + [','.join(row).encode() for row in rows]
-        paths.append(write_bytes(osp.join(root, name), b'\n'.join(lines) + b'\n'))
+        paths.append(write_bytes(osp.join(root, list_dir, name), b'\n'.join(lines) + b'\n'))
         for row in rows:
-            write_jpeg(osp.join(root, 'Manually_Annotated_Images', row[0]))
+            if row[0] in empty_images:
+                write_bytes(osp.join(root, 'Manually_Annotated_Images', row[0]), b'')
+            else:
+                write_jpeg(osp.join(root, 'Manually_Annotated_Images', row[0]))
     return paths[0]
+
+
+def write_affectnet_npy(root: str, sets: dict) -> None:
+    """The newer AffectNet release: ``<set>/images/<n>.jpg`` and
+    ``<set>/annotations/<n>_{exp,val,aro,lnd}.npy`` (``exp`` a numpy string such as ``'3'``,
+    ``val``/``aro`` numpy string floats, ``lnd`` 136 floats); ``sets`` maps a set folder
+    (``'train_set'``) to ``{n: (exp, val, aro)}``."""
+    for set_name, items in sets.items():
+        for n, (exp, val, aro) in items.items():
+            write_jpeg(osp.join(root, set_name, 'images', f'{n}.jpg'))
+            ann = osp.join(root, set_name, 'annotations')
+            os.makedirs(ann, exist_ok=True)
+            np.save(osp.join(ann, f'{n}_exp.npy'), np.array(str(exp)))
+            np.save(osp.join(ann, f'{n}_val.npy'), np.array(str(val)))
+            np.save(osp.join(ann, f'{n}_aro.npy'), np.array(str(aro)))
+            np.save(osp.join(ann, f'{n}_lnd.npy'),
+                    np.array([float(v) for v in affectnet_landmarks().split(';')]))
 
 
 # LDL train CSV (AffectNet order): the knn column holds row positions.
@@ -138,12 +181,24 @@ LDL_TRAIN = (b'subDirectory_filePath,expression,valence,arousal,knn\n'
 LDL_TEST = b'subDirectory_filePath,expression\nimg/t.jpg,2\n'
 
 
+# The same train rows as written by pandas ``DataFrame.to_csv`` (the reference code reads its
+# CSVs with pandas, by column name): an unnamed index column first, the columns in another order
+# and an extra column.
+LDL_TRAIN_PANDAS = (b',expression,knn,subDirectory_filePath,arousal,valence,source\n'
+                    b'0,0,1;2,img/z.jpg,0.0,0.0,a\n'
+                    b'1,3,0;2,img/y.jpg,0.0,0.1,a\n'
+                    b'2,6,1;0,img/x.jpg,0.0,0.3,b\n'
+                    b'3,1,2;1,img/w.jpg,1.0,1.0,b\n')
+
+
 def write_ldl(root: str, data: bytes = LDL_TRAIN, name: str = 'train.csv') -> str:
-    """An LDL CSV under ``root`` and an 8x8 JPEG per listed path."""
+    """An LDL CSV under ``root`` and an 8x8 JPEG per listed path (found by column name)."""
     path = write_bytes(osp.join(root, name), data)
-    for line in data.decode('utf-8-sig').splitlines()[1:]:
+    lines = data.decode('utf-8-sig').splitlines()
+    column = [c.strip() for c in lines[0].split(',')].index('subDirectory_filePath')
+    for line in lines[1:]:
         if line.strip():
-            write_jpeg(osp.join(root, line.split(',')[0].strip()))
+            write_jpeg(osp.join(root, line.split(',')[column].strip()))
     return path
 
 
@@ -167,10 +222,13 @@ FER2013_FOLDER_FILES = ('train/angry/im0.jpg', 'train/surprise/im1.jpg', 'test/n
 
 FERPLUS_HEADER = (b'Usage,Image name,neutral,happiness,surprise,sadness,anger,disgust,fear,'
                   b'contempt,unknown,NF')
-# FER+: a happiness majority, an NF majority, and a row without an image name.
+# FER+ as distributed (microsoft/FERPlus fer2013new.csv): the `Image name` column is a running
+# counter that skips dropped rows, so after the nameless data row 1 the row index (2) and the
+# name (fer0000001) differ. Rows: a happiness majority, a dropped row (no name, NF votes), an NF
+# majority named fer0000001.png.
 FERPLUS_ROWS = (b'Training,fer0000000.png,1,7,0,0,0,0,0,0,0,2\n'
-                b'Training,fer0000001.png,0,0,0,0,0,0,0,0,1,9\n'
-                b'PublicTest,,4,0,0,0,0,0,0,0,0,6\n')
+                b'Training,,0,0,0,0,0,0,0,0,0,10\n'
+                b'Training,fer0000001.png,0,0,0,0,0,0,0,0,1,9\n')
 
 
 def write_ferplus(root: str, rows: bytes = FERPLUS_ROWS, header: bytes = FERPLUS_HEADER) -> str:
@@ -228,15 +286,46 @@ CKPLUS_SEQUENCES = {('S005', '001'): b'   3.0000000e+00\n', ('S010', '002'): b' 
 
 JAFFE_FILES = ('KA.AN1.39.tiff', 'KM.SU3.16.tiff')
 SFEW_FILES = ('Train/Angry/a.png', 'Val/Surprise/b.jpg')
-SFEW_BOXES = {'Angry/a': b'1 2 7 8\n', 'Surprise/b': b'0.5 1.5 6.5 7.5\n'}
+SFEW_BOXES = {'Train/Angry/a': b'1 2 7 8\n', 'Val/Surprise/b': b'0.5 1.5 6.5 7.5\n'}
 
 
-def write_sfew(root: str, files=SFEW_FILES, boxes=SFEW_BOXES) -> None:
-    """SFEW 2.0: class-folder images and ``Annotations/Bboxs/<class>/<stem>.txt`` boxes."""
-    write_image_tree(root, files)
-    for key, data in boxes.items():
-        write_bytes(osp.join(root, 'Annotations', 'Bboxs', *key.split('/')) + '.txt', data)
+def write_sfew(root: str, files=SFEW_FILES, boxes=SFEW_BOXES, layout: str = 'cdfer') -> str:
+    """SFEW 2.0 as distributed; returns the folder to give the reader as ``data_root``.
+
+    ``layout='cdfer'`` (CD-FER-Benchmark's copy): ``SFEW/<Split>/imgs/<class>/<file>`` with
+    per-split boxes ``SFEW/<Split>/Annotations/Bboxs/<class>/<stem>.txt``; ``files`` are
+    ``'<Split>/<class>/<file>'`` and ``boxes`` maps ``'<Split>/<class>/<stem>'`` to the box file
+    bytes. ``layout='official'``: ``<Split>/<Split>_Aligned_Faces/<class>/<file>``, no boxes.
+    """
+    for rel in files:
+        split, rest = rel.split('/', 1)
+        folder = (osp.join('SFEW', split, 'imgs') if layout == 'cdfer'
+                  else osp.join(split, f'{split}_Aligned_Faces'))
+        write_image_tree(root, [osp.join(folder, rest)])
+    if layout == 'cdfer':
+        for key, data in boxes.items():
+            split, cls, stem = key.split('/')
+            write_bytes(osp.join(root, 'SFEW', split, 'Annotations', 'Bboxs', cls,
+                                 f'{stem}.txt'), data)
+    return root
 
 
 KDEF_FILES = ('AF01/AF01ANS.JPG', 'AF01/AF01SUHL.JPG', 'BM35/BM35NES.JPG')
+# The two misnamed files of the official KDEF release (no expression code in the name).
+KDEF_MISNAMED = ('AF31/AF31V.JPG', 'AM31/AM31H.JPG')
 OULU_FILES = tuple(f'VL/Strong/P001/Happiness/{i:03d}.jpeg' for i in range(6))
+# CD-FER-Benchmark's Oulu-CASIA list (`Oulu-CASIA/list/list.txt`, `name label`): its labels are
+# canonical already (0 Surprise ... 5 Anger; the CD-FER loaders use them unmapped).
+OULU_CDFER_LIST = (b'P001/Surprise/029.jpeg 0\n'
+                   b'P001/Anger/021.jpeg 5\n'
+                   b'P002/Happiness/017.jpeg 3\n')
+
+
+def write_oulu_cdfer(root: str, data: bytes = OULU_CDFER_LIST) -> str:
+    """CD-FER's Oulu-CASIA copy: ``list/list.txt``, images under ``images/`` and one
+    ``annos/landmark_5/VL_Acropped/Strong/<stem>.txt`` (for the first image); returns the list."""
+    names = [line.split()[0] for line in data.decode().splitlines() if line.strip()]
+    write_image_tree(osp.join(root, 'images'), names)
+    write_bytes(osp.join(root, 'annos', 'landmark_5', 'VL_Acropped', 'Strong',
+                         osp.splitext(names[0])[0] + '.txt'), b'1 2\n3 4\n5 6\n7 8\n9 10\n')
+    return write_bytes(osp.join(root, 'list', 'list.txt'), data)

@@ -7,8 +7,8 @@ import pytest
 from ferda.datasets.readers import AffectNetReader, affectnet_val_holdout
 from ferda.datasets.records import DatasetFormatError
 from ferda.datasets.splits import write_id_list
-from .fixtures import (AFFECTNET_TRAIN_ROWS, AFFECTNET_VAL_ROWS, affectnet_landmarks,
-                       write_affectnet)
+from .fixtures import (AFFECTNET_HEADER, AFFECTNET_TRAIN_ROWS, AFFECTNET_VAL_ROWS,
+                       affectnet_landmarks, write_affectnet, write_affectnet_npy)
 
 
 def with_row(index, **changes):
@@ -112,7 +112,8 @@ def test_bad_rows(tmp_path, changes, message):
 
 
 def test_header_missing_file_and_missing_image(tmp_path):
-    with pytest.raises(DatasetFormatError, match=r'training\.csv: expected an annotation file'):
+    with pytest.raises(DatasetFormatError, match=r': expected AffectNet as unpacked: '
+                                                 r'Manually_Annotated_file_lists/.*found none'):
         AffectNetReader(str(tmp_path), 'train').load()
     write_affectnet(str(tmp_path), header=b'subDirectory_filePath,face_x,face_y')
     with pytest.raises(DatasetFormatError, match=r'training\.csv:1: expected the header '
@@ -128,3 +129,44 @@ def test_header_missing_file_and_missing_image(tmp_path):
     assert [r.sample_id for r in reader.load()] == ['2/g.jpg']
     with pytest.raises(ValueError, match='num_classes must be 7 or 8, got 6'):
         AffectNetReader(str(tmp_path), 'train', num_classes=6)
+
+
+def test_csv_files_at_the_root_and_hash_header(tmp_path):
+    train_path = write_affectnet(str(tmp_path), list_dir='', header=b'#' + AFFECTNET_HEADER)
+    assert train_path == osp.join(str(tmp_path), 'training.csv')
+    records = AffectNetReader(str(tmp_path), 'train').load()
+    assert [r.sample_id for r in records] == ['1/a.jpg', '1/b.jpg', '1/f.jpg']
+    assert records[0].src == (train_path, 2)
+
+
+def test_zero_byte_image_keeps_its_csv_line(tmp_path):
+    # validation.csv of the release lists a zero-byte image; the reader does not decode, the
+    # record names its csv line for the decoder's error or counted skip
+    rows = AFFECTNET_VAL_ROWS + [('2/empty.jpg', ) + AFFECTNET_VAL_ROWS[0][1:]]
+    write_affectnet(str(tmp_path), val_rows=rows, empty_images=('2/empty.jpg', ))
+    empty = AffectNetReader(str(tmp_path), 'test').load()[0]
+    assert empty.sample_id == '2/empty.jpg' and osp.getsize(empty.img_path) == 0
+    assert empty.src == (osp.join(str(tmp_path), 'Manually_Annotated_file_lists',
+                                  'validation.csv'), 3)
+
+
+def test_npy_release(tmp_path):
+    write_affectnet_npy(str(tmp_path), {
+        'train_set': {0: ('3', '0.25', '-0.5'), 12: ('7', '0.1', '0.1'), 2: ('9', '0', '0')},
+        'val_set': {5: ('0', '-2', '-2')}})
+    reader = AffectNetReader(str(tmp_path), 'all')
+    records = reader.load()
+    # 7-class: Contempt (7) and Uncertain (9) are counted skips
+    assert [(r.sample_id, r.label, r.split, r.box) for r in records] == [
+        ('train_set/0', 0, 'train', None), ('val_set/5', 6, 'test', None)]
+    assert records[0].img_path == osp.join(str(tmp_path), 'train_set', 'images', '0.jpg')
+    assert records[0].extras == dict(valence=0.25, arousal=-0.5)
+    assert records[0].landmarks.shape == (68, 2)
+    assert records[0].src == (osp.join(str(tmp_path), 'train_set', 'annotations',
+                                       '0_exp.npy'), None)
+    assert math.isnan(records[1].extras['valence'])
+    assert sum(reader.num_skipped.values()) == 2
+    eight = AffectNetReader(str(tmp_path), 'train', num_classes=8, layout='npy').load()
+    assert [(r.sample_id, r.label) for r in eight] == [('train_set/0', 0), ('train_set/12', 7)]
+    with pytest.raises(ValueError, match=r"layout must be one of \('auto', 'csv', 'npy'\)"):
+        AffectNetReader(str(tmp_path), 'train', layout='folders')

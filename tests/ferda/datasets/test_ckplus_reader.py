@@ -1,11 +1,12 @@
 import os.path as osp
 
+import numpy as np
 import pytest
 
 from ferda.datasets.readers import CkPlusReader
 from ferda.datasets.records import DatasetFormatError
 from ferda.datasets.subject_splits import write_subject_file
-from .fixtures import CKPLUS_SEQUENCES, write_ckplus, write_image_tree
+from .fixtures import CKPLUS_SEQUENCES, write_bytes, write_ckplus, write_image_tree
 
 
 def summary(records):
@@ -83,10 +84,21 @@ def test_cdfer_layout(tmp_path):
     write_image_tree(str(tmp_path), ('CK+_Emotion/Train/CK+_Train_crop/Surprised/a.png',
                                      'CK+_Emotion/Train/CK+_Train_crop/Sad/b.png',
                                      'CK+_Emotion/Val/CK+_Val_crop/Anger/c.png'), grey=True)
-    records = CkPlusReader(str(tmp_path), 'all', layout='cdfer').load()
+    # as distributed, the 5-point landmarks sit in landmark_5/<class>/ inside the crop folder
+    crop = tmp_path / 'CK+_Emotion' / 'Train' / 'CK+_Train_crop'
+    write_bytes(str(crop / 'landmark_5' / 'Surprised' / 'a.txt'),
+                b'1 2\n3 4\n5 6\n7 8\n9 10\n')
+    write_bytes(str(crop / 'landmark_5' / 'Sad' / 'b.txt'), b'1 1\n2 2\n3 3\n4 4\n5 5\n')
+    reader = CkPlusReader(str(tmp_path), 'all', layout='cdfer')
+    records = reader.load()
     assert [(r.sample_id, r.label, r.split) for r in records] == [
         ('test/Anger/c.png', 5, 'test'), ('train/Sad/b.png', 4, 'train'),
         ('train/Surprised/a.png', 0, 'train')]
+    np.testing.assert_array_equal(records[2].landmarks, [[1, 2], [3, 4], [5, 6], [7, 8],
+                                                         [9, 10]])
+    assert records[2].src == (str(crop / 'landmark_5' / 'Surprised' / 'a.txt'), 1)
+    assert records[0].landmarks is None  # no landmark file: kept, counted
+    assert reader.num_skipped == {'no landmark_5 file (kept without landmarks)': 1}
     write_image_tree(str(tmp_path), ('CK+_Emotion/Val/CK+_Val_crop/Contempt/d.png', ))
     with pytest.raises(DatasetFormatError, match=r"CK\+_Val_crop/Contempt: expected a known "
                                                  r"class folder, found 'Contempt'"):

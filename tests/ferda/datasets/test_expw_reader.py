@@ -16,7 +16,14 @@ def read(root, split='all', split_file='default', **kwargs):
 
 def test_example_line_box_and_label(tmp_path):
     label_path = write_expw(str(tmp_path))
-    records = read(tmp_path)
+    reader = ExpwReader(str(tmp_path), 'all', split_file=osp.join(str(tmp_path), 'splits',
+                                                                  'expw_seed0.csv'))
+    records = reader.load()
+    # the real file's quirks: line 7 repeats line 3 exactly, line 8 has right <= left
+    assert reader.skip_examples == {
+        'exact duplicate line (kept once)': [f'{label_path}:7 (same as line 3)'],
+        'degenerate box (right <= left or bottom <= top)': [
+            f'{label_path}:8 fear_kid_11.jpg#1 top=10 left=30 right=30 bottom=20']}
     by_id = {r.sample_id: r for r in records}
     assert [r.sample_id for r in records] == sorted(by_id)
     assert len(records) == 6
@@ -58,8 +65,9 @@ def test_face_missing_from_split_file(tmp_path):
 
 
 def test_split_file_errors(tmp_path):
-    write_expw(str(tmp_path), split=EXPW_SPLIT + b'ghost.jpg,0,train\n')
-    with pytest.raises(DatasetFormatError, match=r"expw_seed0\.csv:8: expected a face listed "
+    # a row for a skipped (degenerate) face is allowed; a face not in label.lst is not
+    write_expw(str(tmp_path), split=EXPW_SPLIT + b'fear_kid_11.jpg,1,val\nghost.jpg,0,train\n')
+    with pytest.raises(DatasetFormatError, match=r"expw_seed0\.csv:9: expected a face listed "
                                                  r"in .*'ghost\.jpg#0'"):
         read(tmp_path)
     write_expw(str(tmp_path), split=EXPW_SPLIT.replace(b'fear_kid_11.jpg,0,val',
@@ -77,17 +85,16 @@ def test_split_file_errors(tmp_path):
 def test_duplicate_face_cites_both_lines(tmp_path):
     write_expw(str(tmp_path), labels=EXPW_LABELS + b'sad_man_7.jpg 0 1 2 30 33 12.25 1\n')
     with pytest.raises(DatasetFormatError,
-                       match=r"label\.lst:7: expected each \(image_name, face_id\) once, found "
+                       match=r"label\.lst:9: expected each \(image_name, face_id\) once, found "
                              r"'sad_man_7\.jpg#0' again \(first at line 4\)"):
         read(tmp_path, split_file=None)
 
 
 @pytest.mark.parametrize('line, message', [
-    (b'x.jpg 0 1 2 30 33 12.25 7', r"label\.lst:7: expected a label code in "
+    (b'x.jpg 0 1 2 30 33 12.25 7', r"label\.lst:9: expected a label code in "
                                    r"\[0, 1, 2, 3, 4, 5, 6\], found '7'"),
-    (b'x.jpg 0 1 2 30 33 12.25', r'label\.lst:7: expected 8 fields: .* found 7'),
-    (b'x.jpg 0 1 2 30 33 12.25 3.0', r'label\.lst:7: expected 8 fields: .*\(integers but '),
-    (b'x.jpg 0 1 40 30 33 12.25 3', r'label\.lst:7: expected a box with left < right'),
+    (b'x.jpg 0 1 2 30 33 12.25', r'label\.lst:9: expected 8 fields: .* found 7'),
+    (b'x.jpg 0 1 2 30 33 12.25 3.0', r'label\.lst:9: expected 8 fields: .*\(integers but '),
 ])
 def test_bad_lines(tmp_path, line, message):
     write_expw(str(tmp_path), labels=EXPW_LABELS + line + b'\n')
@@ -105,4 +112,4 @@ def test_missing_image_error_and_skip(tmp_path):
         str(tmp_path), 'splits', 'expw_seed0.csv'), on_missing_image='skip')
     assert [r.sample_id for r in reader.load()] == ['angry_actor_104.jpg#0',
                                                     'angry_actor_104.jpg#1']
-    assert sum(reader.num_skipped.values()) == 1
+    assert reader.num_skipped["image file missing (on_missing_image='skip')"] == 1

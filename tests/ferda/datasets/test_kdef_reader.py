@@ -3,12 +3,17 @@ import pytest
 from ferda.datasets.readers import KdefReader
 from ferda.datasets.records import DatasetFormatError
 from ferda.datasets.subject_splits import make_subject_split, write_subject_file
-from .fixtures import KDEF_FILES, write_image_tree
+from .fixtures import KDEF_FILES, KDEF_MISNAMED, write_image_tree
 
 
 def test_straight_angle(tmp_path):
-    write_image_tree(str(tmp_path), KDEF_FILES)
-    records = KdefReader(str(tmp_path)).load()
+    # the release as distributed, its two misnamed files included
+    write_image_tree(str(tmp_path), KDEF_FILES + KDEF_MISNAMED)
+    reader = KdefReader(str(tmp_path))
+    records = reader.load()
+    assert reader.num_skipped == {'file name not in KDEF naming (strict=False)': 2}
+    assert reader.skip_examples['file name not in KDEF naming (strict=False)'] == [
+        str(tmp_path / name) for name in KDEF_MISNAMED]
     assert [(r.sample_id, r.label, r.split) for r in records] == [
         ('AF01ANS', 5, 'all'), ('BM35NES', 6, 'all')]
     assert records[0].extras == dict(subject='F01', session='A', angle='S')
@@ -38,11 +43,21 @@ def test_bad_names_strict_and_not(tmp_path):
     write_image_tree(str(tmp_path), KDEF_FILES + ('AF01/AF01XXS.JPG', ))
     with pytest.raises(DatasetFormatError, match=r"AF01XXS\.JPG: expected a KDEF name .* found "
                                                  r"'AF01XXS\.JPG'"):
-        KdefReader(str(tmp_path)).load()
-    reader = KdefReader(str(tmp_path), strict=False)
+        KdefReader(str(tmp_path), strict=True).load()
+    reader = KdefReader(str(tmp_path))
     assert [r.sample_id for r in reader.load()] == ['AF01ANS', 'BM35NES']
     assert reader.num_skipped == {'file name not in KDEF naming (strict=False)': 1}
     with pytest.raises(ValueError, match=r"angles must be a non-empty subset of .* got \('X',\)"):
         KdefReader(str(tmp_path), angles=('X', ))
     with pytest.raises(ValueError, match=r"split='train' needs split_file"):
         KdefReader(str(tmp_path), 'train')
+
+
+def test_the_wrong_folder_is_an_error_naming_it(tmp_path):
+    # KDEF_and_AKDEF/ holds KDEF/ (and AKDEF files): no actor folder with images directly
+    root = tmp_path / 'KDEF_and_AKDEF'
+    write_image_tree(str(root / 'KDEF'), KDEF_FILES)
+    with pytest.raises(DatasetFormatError, match=rf"^{root}: expected at least one KdefReader "
+                                                 r"record for split 'all' .* found none"):
+        KdefReader(str(root)).load()
+    assert len(KdefReader(str(root / 'KDEF')).load()) == 2

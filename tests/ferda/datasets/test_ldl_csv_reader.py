@@ -2,7 +2,7 @@ import pytest
 
 from ferda.datasets.readers import LdlCsvReader
 from ferda.datasets.records import DatasetFormatError
-from .fixtures import LDL_TEST, LDL_TRAIN, write_ldl
+from .fixtures import LDL_TRAIN_PANDAS, LDL_TEST, LDL_TRAIN, write_ldl
 
 
 def test_file_order_row_ids_knn_and_remap(tmp_path):
@@ -27,8 +27,9 @@ def test_test_csv(tmp_path):
     (record, ) = LdlCsvReader(str(tmp_path), 'test', 'test.csv').load()
     assert (record.sample_id, record.label, record.split, record.extras) == (
         'img/t.jpg', 4, 'test', dict(row_id=0))  # AffectNet 2 Sad
-    with pytest.raises(DatasetFormatError, match=r'test\.csv:1: expected the train header '
-                                                 r'subDirectory_filePath,expression,valence,'):
+    with pytest.raises(DatasetFormatError, match=r'test\.csv:1: expected the train columns '
+                                                 r'subDirectory_filePath,expression,valence,.*'
+                                                 r'missing: valence,arousal,knn'):
         LdlCsvReader(str(tmp_path), 'train', 'test.csv').load()
 
 
@@ -70,3 +71,22 @@ def test_knn_into_a_skipped_row(tmp_path):
     with pytest.raises(DatasetFormatError, match=r'train\.csv:2: expected knn entries pointing '
                                                  r'at kept rows, found 2 \(line 4, skipped\)'):
         reader.load()
+
+
+def test_columns_by_name_as_pandas_writes_them(tmp_path):
+    write_ldl(str(tmp_path))
+    expected = [(r.sample_id, r.label, r.extras) for r in
+                LdlCsvReader(str(tmp_path), 'train', 'train.csv').load()]
+    write_ldl(str(tmp_path), LDL_TRAIN_PANDAS, name='pandas.csv')
+    records = LdlCsvReader(str(tmp_path), 'train', 'pandas.csv').load()
+    assert [(r.sample_id, r.label, r.extras) for r in records] == expected
+    assert [r.src[1] for r in records] == [2, 3, 4, 5]
+
+
+def test_missing_required_column(tmp_path):
+    write_ldl(str(tmp_path), LDL_TRAIN_PANDAS.replace(b',knn,', b',neighbours,'), 'bad.csv')
+    with pytest.raises(DatasetFormatError, match=r"bad\.csv:1: expected the train columns "
+                                                 r"subDirectory_filePath,expression,valence,"
+                                                 r"arousal,knn \(any order, extra columns "
+                                                 r"allowed\), found .*missing: knn"):
+        LdlCsvReader(str(tmp_path), 'train', 'bad.csv').load()

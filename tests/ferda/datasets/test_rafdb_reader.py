@@ -1,11 +1,12 @@
 import os
 import os.path as osp
 
+import numpy as np
 import pytest
 
 from ferda.datasets.readers import RafDbReader
 from ferda.datasets.records import DatasetFormatError
-from .fixtures import write_bytes, write_rafdb
+from .fixtures import RAFDB_MANUAL, write_bytes, write_rafdb
 
 LABEL_FILE = osp.join('basic', 'EmoLabel', 'list_patition_label.txt')
 
@@ -123,9 +124,35 @@ def test_original_variant_boxes(tmp_path):
     assert record.img_path.endswith(osp.join('original', 'train_00001.jpg'))
     write_rafdb(str(tmp_path), labels=b'train_00001.jpg 1\n', variant='original',
                 boxes={'train_00001': b'10.5 12.0 80.2\n'})
-    with pytest.raises(DatasetFormatError, match=r'train_00001\.txt:1: expected 4 numbers '
-                                                 r'x1 y1 x2 y2, found 3'):
+    with pytest.raises(DatasetFormatError, match=r'train_00001_boundingbox\.txt:1: expected 4 '
+                                                 r'numbers x1 y1 x2 y2, found 3'):
         RafDbReader(str(tmp_path), 'train', variant='original').load()
+
+
+def test_cdfer_box_naming(tmp_path):
+    write_rafdb(str(tmp_path), labels=b'train_00001.jpg 1\n', variant='original',
+                boxes={'train_00001': b'1 2 30 40\n'}, box_naming='cdfer')
+    (record, ) = RafDbReader(str(tmp_path), 'train', variant='original',
+                             box_naming='cdfer').load()
+    assert record.box == (1.0, 2.0, 30.0, 40.0)
+    with pytest.raises(DatasetFormatError, match=r'train_00001_boundingbox\.txt: expected an '
+                                                 r'annotation file, found no such file'):
+        RafDbReader(str(tmp_path), 'train', variant='original').load()
+
+
+def test_manual_landmarks(tmp_path):
+    write_rafdb(str(tmp_path), labels=b'train_00001.jpg 1\ntest_0001.jpg 2\n',
+                variant='original', boxes={'train_00001': b'1 2 30 40\n',
+                                           'test_0001': b'1 2 30 40\n'},
+                manual={'train_00001': RAFDB_MANUAL, 'test_0001': RAFDB_MANUAL[:30]})
+    reader = RafDbReader(str(tmp_path), 'train', variant='original', landmarks='manual')
+    (record, ) = reader.load()
+    np.testing.assert_array_equal(record.landmarks, [[30.5, 40.25], [70, 41], [50, 60],
+                                                     [35, 80], [66, 81.5]])
+    with pytest.raises(DatasetFormatError, match=r"test_0001_manu_attri\.txt:3: expected 5 "
+                                                 r"landmark lines 'x y', found 3 line"):
+        RafDbReader(str(tmp_path), 'test', variant='original', landmarks='manual').load()
+    assert RafDbReader(str(tmp_path), 'test', variant='original').load()[0].landmarks is None
 
 
 def test_argument_errors(tmp_path):
@@ -133,6 +160,10 @@ def test_argument_errors(tmp_path):
         RafDbReader(str(tmp_path), 'dev')
     with pytest.raises(ValueError, match=r"variant must be one of .* got 'crop'"):
         RafDbReader(str(tmp_path), 'train', variant='crop')
+    with pytest.raises(ValueError, match=r"box_naming must be one of \('official', 'cdfer'\)"):
+        RafDbReader(str(tmp_path), 'train', box_naming='plain')
+    with pytest.raises(ValueError, match=r"landmarks must be one of \(None, 'manual'\)"):
+        RafDbReader(str(tmp_path), 'train', landmarks='auto')
     with pytest.raises(ValueError, match=r"on_missing_image must be one of .* got 'ignore'"):
         RafDbReader(str(tmp_path), 'train', on_missing_image='ignore')
 
@@ -151,4 +182,9 @@ def test_empty_validation_split_file_is_an_empty_split(tmp_path):
     # a tiny dataset's stratified hold-out may select nothing (SynFER with few faces does)
     write_rafdb(str(tmp_path))
     write_bytes(str(tmp_path / 'val.txt'), b'\n')
-    assert RafDbReader(str(tmp_path), 'val', val_split_file=str(tmp_path / 'val.txt')).load() == []
+    reader = RafDbReader(str(tmp_path), 'val', val_split_file=str(tmp_path / 'val.txt'))
+    assert reader.load(allow_empty=True) == []
+    # zero records is still an error where the caller did not allow it (every reader's rule)
+    with pytest.raises(DatasetFormatError, match="expected at least one RafDbReader record for "
+                       "split 'val'"):
+        reader.load()
