@@ -25,6 +25,5 @@ custom_hooks = [
     dict(type='BankRefreshHook', interval=50, test_pipeline=_base_.eercl_test_pipeline,
          batch_size=128, num_workers=4),
     dict(type='MethodStateHook'),
-    dict(type='SyncBuffersHook'),
     dict(type='OracleTracker', target_prefixes=[f'{_target}_test']),
 ]

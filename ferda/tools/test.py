@@ -6,6 +6,8 @@ import os.path as osp
 
 from mmengine.config import Config, DictAction
 
+from basicda.fileio import atomic_write_text
+
 TABLE_METRICS = ('accuracy', 'mca', 'macro_f1')
 
 
@@ -82,7 +84,7 @@ def main(argv=None) -> dict:
     with open(osp.join(cfg.work_dir, 'results.json')) as f:
         results = json.load(f)
     table = metrics_table(results['metrics'])
-    with open(osp.join(cfg.work_dir, 'results.md'), 'w') as f:
-        f.write(f'Checkpoint: `{args.checkpoint}`\n\n' + table)
+    atomic_write_text(f'Checkpoint: `{args.checkpoint}`\n\n' + table,
+                      osp.join(cfg.work_dir, 'results.md'))
     print(table)
     return results
