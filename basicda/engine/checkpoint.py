@@ -224,6 +224,18 @@ class DACheckpointHook(CheckpointHook):
     :func:`read_pointer` still reads).
     """
 
+    def before_train(self, runner) -> None:
+        # best_ckpt* / last_ckpt in the resumed message hub are absolute paths of the
+        # folder the run was in; in a moved folder, point them at its own copies
+        hub = runner.message_hub
+        for key, path in list(hub.runtime_info.items()):
+            if (key == 'last_ckpt' or key.startswith('best_ckpt')) and isinstance(path, str) \
+                    and not osp.exists(path):
+                here = osp.join(runner.work_dir, osp.basename(path))
+                if osp.exists(here):
+                    hub.update_info(key, here)
+        super().before_train(runner)
+
     def _save_checkpoint_with_step(self, runner, step, meta):
         broadcast_buffers(runner.model)
         super()._save_checkpoint_with_step(runner, step, meta)
