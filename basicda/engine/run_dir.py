@@ -34,6 +34,8 @@ LOCK_FILE = 'run.lock'
 #: exported by experiments/train.sh: the pid of the torchrun that starts the workers
 LAUNCHER_PID_ENV = 'FERDA_LAUNCHER_PID'
 _PR_SET_PDEATHSIG = 1
+#: what gloo says when the rank at the other end of a collective died
+_PEER_GONE = ('Connection closed by peer', 'Connection reset by peer', 'remote worker crashing')
 _held = {}  # work_dir -> open lock file; kept open (and locked) until the process ends
 
 
@@ -124,18 +126,34 @@ def die_with_parent() -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+def peer_failed(error: BaseException) -> bool:
+    """``error`` is a collective that broke because another rank died: torch's
+    ``DistBackendError``, or gloo's plain ``RuntimeError`` whose message says the
+    peer closed the connection."""
+    import torch.distributed as torch_dist
+    if isinstance(error, getattr(torch_dist, 'DistBackendError', ())):
+        return True
+    return isinstance(error, RuntimeError) and any(
+        text in str(error) for text in _PEER_GONE)
+
+
 def log_failure(log_file: str, rank: int, error: BaseException) -> None:
     """Append ``error`` (one line naming the rank and the error, then the traceback)
     to ``log_file``. When another rank already wrote the same traceback (the
-    same failure on every rank), it is not written again."""
-    trace = ''.join(traceback.format_exception(type(error), error, error.__traceback__))
+    same failure on every rank), it is not written again; a rank whose collective
+    broke because a peer died writes one line only (the peer has the error)."""
     summary = f'{type(error).__name__}: {error}'.splitlines()[0]
+    if peer_failed(error):
+        trace = ''
+        summary = f'a collective failed, most likely because another rank failed ({summary})'
+    else:
+        trace = ''.join(traceback.format_exception(type(error), error, error.__traceback__))
     os.makedirs(osp.dirname(log_file) or '.', exist_ok=True)
     with open(log_file, 'a+') as f:
         fcntl.flock(f.fileno(), fcntl.LOCK_EX)  # ranks failing together append in turn
         f.seek(0, os.SEEK_END)
         f.seek(max(0, f.tell() - 200_000))
-        if trace in f.read():
+        if trace and trace in f.read():
             return
         f.write(f'ERROR rank {rank} failed: {summary}\n{trace}')
         f.flush()

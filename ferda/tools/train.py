@@ -180,8 +180,9 @@ def cli(argv=None) -> None:
     try:
         main(argv)
     except Exception as error:  # noqa: BLE001 - reported, then exit 1
+        from basicda.engine.run_dir import peer_failed
         rank = int(os.environ.get('RANK', '0'))
-        if rank == 0:
+        if rank == 0 and not peer_failed(error):
             traceback.print_exc()
         else:
             print(f'rank {rank} failed: {type(error).__name__}: {error}'.splitlines()[0] +

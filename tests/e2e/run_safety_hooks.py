@@ -27,7 +27,7 @@ class PauseAfterCheckpointHook(Hook):
         self.at = at
 
     def after_train_epoch(self, runner) -> None:
-        if runner.epoch != self.at:
+        if runner.epoch + 1 != self.at:  # the loop counts the epoch after this hook
             return
         folder = osp.join(runner.work_dir, 'pids')
         os.makedirs(folder, exist_ok=True)
