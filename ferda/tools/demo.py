@@ -94,8 +94,13 @@ def write_chart(rows: list, path: str, datasets=TARGETS) -> None:
 
 
 def _train(config: str, work_dir: str, extra: list) -> dict:
+    from basicda.engine.run_dir import run_artefacts
+
     from .train import main as train_main
-    train_main([config, '--work-dir', work_dir] + extra)
+    # a second demo continues (or re-tests) the run already there: train.py refuses a
+    # fresh start into a folder that holds checkpoints
+    resume = ['--resume'] if run_artefacts(work_dir) else []
+    train_main([config, '--work-dir', work_dir] + resume + extra)
     with open(osp.join(work_dir, 'results.json')) as f:
         return json.load(f)
 
