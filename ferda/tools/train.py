@@ -180,9 +180,11 @@ def cli(argv=None) -> None:
     try:
         main(argv)
     except Exception as error:  # noqa: BLE001 - reported, then exit 1
-        from basicda.engine.run_dir import peer_failed
+        from basicda.engine.run_dir import RunDirError, peer_failed
         rank = int(os.environ.get('RANK', '0'))
-        if rank == 0 and not peer_failed(error):
+        if isinstance(error, RunDirError):  # a refusal, not a crash: the message says it all
+            print(f'train.py: error: {error}', file=sys.stderr)
+        elif rank == 0 and not peer_failed(error):
             traceback.print_exc()
         else:
             print(f'rank {rank} failed: {type(error).__name__}: {error}'.splitlines()[0] +
