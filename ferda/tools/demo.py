@@ -25,6 +25,8 @@ import json
 import os
 import os.path as osp
 
+from basicda.fileio import atomic_write_text
+
 from . import repo_path
 
 DEMO_CONFIG = repo_path('configs', 'source_only',
@@ -66,8 +68,7 @@ def write_table(rows: list, path: str, datasets=TARGETS) -> str:
         cells += [f'{100 * oracle[d]:.1f}' if d in oracle else '-' for d in datasets[1:]]
         lines.append(f'| {name} | ' + ' | '.join(cells) + ' |')
     text = '\n'.join(lines) + '\n'
-    with open(path, 'w') as f:
-        f.write(text)
+    atomic_write_text(text, path)
     return text
 
 
