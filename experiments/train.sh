@@ -28,6 +28,10 @@ mkdir -p "$WORK_DIR/logs"
 PORT=${MASTER_PORT:-$($PYTHON -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 echo "[ferda] $EXP_NAME: $CONFIG on $GPUS process(es); log: $WORK_DIR/logs/train.log"
+# exec keeps this pid for torchrun: each worker checks it is still its parent and has the
+# kernel kill it when torchrun dies (torchrun puts workers in their own session, so a
+# kill of this script's process group would not reach them; basicda/engine/run_dir.py)
+export FERDA_LAUNCHER_PID=$$
 exec $PYTHON -m torch.distributed.run --nnodes=1 --nproc_per_node="$GPUS" \
   --master_addr=127.0.0.1 --master_port="$PORT" \
   "$ROOT/train.py" "$CONFIG" --work-dir "$WORK_DIR" --launcher pytorch "$@"

@@ -10,7 +10,8 @@ import os
 
 import torch
 import torch.distributed as torch_dist
-from mmengine.dist import get_dist_info, init_dist
+from mmengine.dist import broadcast, get_dist_info, init_dist
+from mmengine.model import is_model_wrapper
 
 LAUNCHERS = ('none', 'pytorch', 'slurm')
 
@@ -64,3 +65,25 @@ def ddp_wrapper_cfg(model_wrapper_cfg: dict = None) -> dict:
     if not torch.cuda.is_available():
         cfg['device_ids'] = None
     return cfg
+
+
+def broadcast_buffers(model: torch.nn.Module, src: int = 0) -> None:
+    """Make every rank's buffers (BN running mean/var, ``num_batches_tracked``) equal
+    to rank ``src``'s. A no-op in a single process.
+
+    Broadcast, not mmengine's average (``SyncBuffersHook``): rank 0 is the rank
+    that saves, so after the broadcast every rank holds exactly the buffers of the
+    saved checkpoint, and a resumed run or ``ferda test`` of that checkpoint sees the
+    network that was validated. It also leaves training as it was: DDP with
+    ``broadcast_buffers=True`` already runs every forward with rank 0's buffers, and
+    an average would change them (and cannot average the integer
+    ``num_batches_tracked`` exactly).
+
+    Args:
+        model: the model, or its DDP wrapper (the wrapped module is used).
+    """
+    if get_dist_info()[1] == 1:
+        return
+    module = model.module if is_model_wrapper(model) else model
+    for buffer in module.buffers():
+        broadcast(buffer, src=src)

@@ -1,4 +1,5 @@
-"""The Runner of basicda: mmengine's, with one live log file per run.
+"""The Runner of basicda: mmengine's, with one live log file per run, a resume that
+survives damaged checkpoints, and the first config of a run kept.
 
 mmengine writes its log to ``<work_dir>/<timestamp>/<timestamp>.log``, a new file
 per (re)start. Users follow a run with ``tail -f runs/EXP/logs/train.log``, so
@@ -7,9 +8,10 @@ the log goes to that one file instead, appended across resumes (rank 0 only).
 import os
 import os.path as osp
 
-from mmengine.dist import get_rank
+from mmengine.dist import get_rank, master_only
 from mmengine.runner import Runner
 
+from basicda.fileio import atomic_write_text
 from basicda.registry import RUNNERS
 
 from .checkpoint import latest_checkpoint
@@ -17,20 +19,47 @@ from .checkpoint import latest_checkpoint
 LOG_FILE = osp.join('logs', 'train.log')
 
 
+def resume_config_path(work_dir: str, filename: str) -> str:
+    """Where a resume dumps its merged config: ``<name>.py`` for the first start,
+    ``<name>.resume-<N>.py`` (N = 1, 2, ...) beside it for each resume after."""
+    first = osp.join(work_dir, filename)
+    if not osp.isfile(first):
+        return first
+    stem, ext = osp.splitext(filename)
+    n = 1
+    while osp.isfile(osp.join(work_dir, f'{stem}.resume-{n}{ext}')):
+        n += 1
+    return osp.join(work_dir, f'{stem}.resume-{n}{ext}')
+
+
 @RUNNERS.register_module()
 class DARunner(Runner):
-    """mmengine ``Runner`` whose log file is ``<work_dir>/logs/train.log`` and whose
+    """mmengine ``Runner`` whose log file is ``<work_dir>/logs/train.log``, whose
     auto-resume (``--resume`` without a path) survives a kill between a checkpoint
-    and its ``last_checkpoint`` pointer (:func:`~basicda.engine.checkpoint.latest_checkpoint`).
+    and its ``last_checkpoint`` pointer and a damaged newest checkpoint
+    (:func:`~basicda.engine.checkpoint.latest_checkpoint`), and which keeps the
+    config dumped at the first start (a resume writes ``<name>.resume-<N>.py``).
     """
 
     def load_or_resume(self) -> None:
         if self._resume and self._load_from is None and not self._has_loaded:
             found = latest_checkpoint(self.work_dir)
-            if found is not None:
+            if found is None:
+                self.logger.info(f'--resume: no checkpoint in {self.work_dir} yet; '
+                                 'starting from the beginning')
+                self._resume = False
+            else:
                 self.logger.info(f'Auto resuming from the latest checkpoint {found}')
                 self._load_from = found
         return super().load_or_resume()
+
+    @master_only
+    def dump_config(self) -> None:
+        filename = (osp.basename(self.cfg.filename) if self.cfg.filename is not None
+                    else f'{self.timestamp}.py')
+        path = (resume_config_path(self.work_dir, filename) if self._resume
+                else osp.join(self.work_dir, filename))
+        atomic_write_text(self.cfg.pretty_text, path)
 
     def build_logger(self, log_level='INFO', log_file=None, **kwargs):
         if log_file is None:

@@ -13,6 +13,5 @@ test_evaluator = val_evaluator
 custom_hooks = [
     dict(type='BankRefreshHook', interval=50, test_pipeline=_base_._test_pipeline, batch_size=128),
     dict(type='MethodStateHook'),
-    dict(type='SyncBuffersHook'),
     dict(type='OracleTracker', target_prefixes=['lowres_test']),
 ]

@@ -94,7 +94,8 @@ model = dict(
 )
 # EERCL owns its train step (MethodDDP hands it the wrapper; scoped name because the
 # Runner looks wrapper types up in mmengine's root registry); BN buffers are broadcast
-# from rank 0 before each evaluation (SyncBuffersHook), not at every forward.
+# from rank 0 before each evaluation and save (BroadcastBuffersHook and DACheckpointHook
+# of the default runtime), not at every forward.
 model_wrapper_cfg = dict(type='basicda.MethodDDP', broadcast_buffers=False)
 
 _lr = 1e-3
@@ -117,6 +118,5 @@ custom_hooks = [
     # R = 50: refresh the weak bank and the prototypes before iterations 0, 50, ...
     dict(type='BankRefreshHook', interval=50, test_pipeline=_test_pipeline, batch_size=128),
     dict(type='MethodStateHook'),
-    dict(type='SyncBuffersHook'),
     dict(type='OracleTracker', target_prefixes=['wild_test']),
 ]

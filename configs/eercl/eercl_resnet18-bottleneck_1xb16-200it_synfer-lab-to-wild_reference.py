@@ -17,6 +17,5 @@ custom_hooks = [
     dict(type='BankRefreshHook', interval=50, refresh_pipeline='weak', bank_fill_drop_last=True,
          batch_size=128),
     dict(type='MethodStateHook'),
-    dict(type='SyncBuffersHook'),
     dict(type='OracleTracker', target_prefixes=['wild_test']),
 ]

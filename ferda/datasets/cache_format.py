@@ -25,6 +25,8 @@ import cv2
 import mmcv
 import numpy as np
 
+from basicda.fileio import atomic_write_bytes
+
 from .records import SampleRecord
 
 FORMAT_VERSION = 1
@@ -131,10 +133,6 @@ def class_histograms(records: Sequence[SampleRecord], num_classes: int) -> dict[
 
 
 def write_atomic(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a ``.partial`` file, so a kill never leaves half a
-    file under the final name."""
-    os.makedirs(osp.dirname(path) or '.', exist_ok=True)
-    tmp = f'{path}.partial'
-    with open(tmp, 'wb') as f:
-        f.write(data)
-    os.replace(tmp, path)
+    """Write ``data`` to ``path`` atomically (:func:`basicda.fileio.atomic_write_bytes`),
+    so a kill never leaves half a file under the final name."""
+    atomic_write_bytes(data, path)

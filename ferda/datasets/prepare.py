@@ -26,6 +26,7 @@ import numpy as np
 from mmengine.logging import print_log
 from tqdm import tqdm
 
+from basicda.fileio import atomic_path
 from ferda.registry import DATASETS
 
 from .cache_format import (FORMAT_VERSION, INDEX_FILE, MAX_SHARD_BYTES, META_FILE,
@@ -374,23 +375,22 @@ def _shards_to_write(out_dir: str, records: Sequence[SampleRecord], ranges: list
 
 def _write_shard(path: str, records: Sequence[SampleRecord], crop: str, size: int,
                  enlarge: float, bar) -> dict:
-    """Write the (n, S, S, 3) shard of ``records`` (through a ``.partial`` file) and return
+    """Write the (n, S, S, 3) shard of ``records`` (atomically, :func:`basicda.fileio.atomic_path`) and return
     its report notes ``{reason: dict(count, examples)}``."""
-    tmp = f'{path}.partial'
-    shard = np.lib.format.open_memmap(tmp, mode='w+', dtype=np.uint8,
-                                      shape=(len(records), size, size, 3))
     notes = {}
-    for i, record in enumerate(records):
-        shard[i], note = load_face(record, crop, size, enlarge)
-        if note is not None:
-            slot = notes.setdefault(note, dict(count=0, examples=[]))
-            slot['count'] += 1
-            if len(slot['examples']) < MAX_EXAMPLES:
-                slot['examples'].append(record.sample_id)
-        bar.update(1)
-    shard.flush()
-    del shard
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        shard = np.lib.format.open_memmap(tmp, mode='w+', dtype=np.uint8,
+                                          shape=(len(records), size, size, 3))
+        for i, record in enumerate(records):
+            shard[i], note = load_face(record, crop, size, enlarge)
+            if note is not None:
+                slot = notes.setdefault(note, dict(count=0, examples=[]))
+                slot['count'] += 1
+                if len(slot['examples']) < MAX_EXAMPLES:
+                    slot['examples'].append(record.sample_id)
+            bar.update(1)
+        shard.flush()
+        del shard
     return notes
 
 
@@ -412,7 +412,7 @@ def _other_split_files(out_dir: str, planned: dict) -> dict[str, bytes]:
     out = {}
     for name in sorted(os.listdir(folder)):
         path = osp.join(folder, name)
-        if (name in planned or name == SUMS_FILE or name.endswith(('.sha256', '.partial'))
+        if (name in planned or name == SUMS_FILE or name.endswith(('.sha256', '.partial', '.tmp'))
                 or not osp.isfile(path)):
             continue
         with open(path, 'rb') as f:

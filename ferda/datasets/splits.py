@@ -5,12 +5,13 @@ Both functions are pure (inputs in, sorted rows out) and use
 seed alone; the writers add a ``.sha256`` file so a committed split can be verified.
 """
 import hashlib
-import os
 import os.path as osp
 from collections import Counter, defaultdict
 from typing import Iterable, Sequence
 
 import numpy as np
+
+from basicda.fileio import atomic_write_bytes
 
 from .records import SampleRecord
 
@@ -169,13 +170,9 @@ def stratified_holdout(ids: Sequence[str], labels: Sequence[int], fraction: floa
 
 def _write_with_checksum(text: str, path: str) -> str:
     data = text.encode('utf-8')
-    parent = osp.dirname(osp.abspath(path))
-    os.makedirs(parent, exist_ok=True)
-    with open(path, 'wb') as f:
-        f.write(data)
+    atomic_write_bytes(data, path)
     digest = hashlib.sha256(data).hexdigest()
-    with open(f'{path}.sha256', 'wb') as f:
-        f.write(f'{digest}  {osp.basename(path)}\n'.encode('utf-8'))
+    atomic_write_bytes(f'{digest}  {osp.basename(path)}\n'.encode('utf-8'), f'{path}.sha256')
     return digest
 
 

@@ -7,12 +7,13 @@ only, no labels, the test pipeline) and is evaluated on ``T_test``. Writes
 """
 import argparse
 import copy
-import json
 import os
 import os.path as osp
 
 import torch
 from mmengine.config import Config
+
+from basicda.fileio import atomic_write_json, atomic_write_text
 
 
 def _target_loaders(cfg: Config, targets):
@@ -103,8 +104,7 @@ def main(argv=None) -> dict:
     out = dict(checkpoint=args.checkpoint,
                selection='source checkpoint; BN statistics re-estimated on each target '
                'train split (no labels)', metrics=results, oracle={})
-    with open(osp.join(work_dir, 'results.json'), 'w') as f:
-        json.dump(out, f, indent=1)
-    with open(osp.join(work_dir, 'results.md'), 'w') as f:
-        f.write(f'AdaBN from `{args.checkpoint}`\n\n' + metrics_table(results))
+    atomic_write_json(out, osp.join(work_dir, 'results.json'), indent=1)
+    atomic_write_text(f'AdaBN from `{args.checkpoint}`\n\n' + metrics_table(results),
+                      osp.join(work_dir, 'results.md'))
     return out

@@ -25,6 +25,8 @@ import json
 import os
 import os.path as osp
 
+from basicda.fileio import atomic_write_text
+
 from . import repo_path
 
 DEMO_CONFIG = repo_path('configs', 'source_only',
@@ -66,8 +68,7 @@ def write_table(rows: list, path: str, datasets=TARGETS) -> str:
         cells += [f'{100 * oracle[d]:.1f}' if d in oracle else '-' for d in datasets[1:]]
         lines.append(f'| {name} | ' + ' | '.join(cells) + ' |')
     text = '\n'.join(lines) + '\n'
-    with open(path, 'w') as f:
-        f.write(text)
+    atomic_write_text(text, path)
     return text
 
 
@@ -94,8 +95,13 @@ def write_chart(rows: list, path: str, datasets=TARGETS) -> None:
 
 
 def _train(config: str, work_dir: str, extra: list) -> dict:
+    from basicda.engine.run_dir import run_artefacts
+
     from .train import main as train_main
-    train_main([config, '--work-dir', work_dir] + extra)
+    # a second demo continues (or re-tests) the run already there: train.py refuses a
+    # fresh start into a folder that holds checkpoints
+    resume = ['--resume'] if run_artefacts(work_dir) else []
+    train_main([config, '--work-dir', work_dir] + resume + extra)
     with open(osp.join(work_dir, 'results.json')) as f:
         return json.load(f)
 

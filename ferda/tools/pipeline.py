@@ -23,7 +23,8 @@ it the same way when its own config names them in ``needs``
 sets config keys of that stage (``options={'test_cfg.num_clusters': 1000}``).
 
 Finished stages (marked ``runs/EXP_NAME/<name>/DONE``) are reused; an interrupted
-one is resumed from its last checkpoint. A stage whose ``into`` key the command
+one, and an interrupted or finished method run, is resumed from its last checkpoint
+(unless the flags say ``--resume PATH`` or ``--overwrite``). A stage whose ``into`` key the command
 line already sets (``--cfg-options model.teacher_checkpoint=/my/source.pth``) is
 not run. ``--stage NAME`` runs the pipeline up to and including that stage
 (``--stage main``, the default, runs everything). ``--reuse source=runs/my_src``
@@ -36,6 +37,10 @@ import os.path as osp
 import subprocess
 import sys
 from typing import Dict, List, Optional
+
+from basicda.engine.checkpoint import latest_checkpoint
+from basicda.engine.run_dir import run_artefacts
+from basicda.fileio import atomic_write_bytes
 
 from . import repo_path
 
@@ -95,17 +100,16 @@ def stage_checkpoint(work_dir: str, kind: str) -> str:
                 path = json.load(f).get('checkpoint')
             if path and osp.isfile(path):
                 return path
-    last = osp.join(work_dir, 'last_checkpoint')
-    if osp.isfile(last):
-        with open(last) as f:
-            path = f.read().strip()
-        if osp.isfile(path):
-            return osp.abspath(path)
-        path = osp.join(work_dir, osp.basename(path))
-        if osp.isfile(path):
-            return osp.abspath(path)
+    last = latest_checkpoint(work_dir)
+    if last is not None:
+        return osp.abspath(last)
     raise PipelineError(f'stage in {work_dir} finished but left no {kind} checkpoint '
                         '(results.json or last_checkpoint)')
+
+
+def _resumable(work_dir: str) -> bool:
+    """``work_dir`` holds checkpoints of a run (which train.py refuses to overwrite)."""
+    return bool(run_artefacts(work_dir))
 
 
 def _cfg_option_keys(flags: List[str]) -> Dict[str, str]:
@@ -198,11 +202,11 @@ def run_pipeline(exp: str, config: str, gpus: int = 1, stage: str = 'main',
                 needs.update(stage_options.get(s['name'], {}))
                 if needs:
                     extra += ['--cfg-options'] + [f'{k}={v}' for k, v in needs.items()]
-                if osp.isfile(osp.join(work_dir, 'last_checkpoint')):
+                if _resumable(work_dir):
                     print(f'[ferda pipeline] stage {s["name"]}: interrupted before, resuming')
                     extra.append('--resume')
                 _launch(f'{exp}/{s["name"]}', s['config'], work_dir, gpus, extra)
-                open(osp.join(work_dir, DONE), 'w').close()
+                atomic_write_bytes(b'', osp.join(work_dir, DONE))
             handed[s['name']] = stage_checkpoint(work_dir, s['checkpoint'])
         if s['name'] == stage:
             return handed
@@ -215,8 +219,11 @@ def run_pipeline(exp: str, config: str, gpus: int = 1, stage: str = 'main',
             main_flags[at:at] = into
         else:
             main_flags += ['--cfg-options'] + into
+    if _resumable(root) and not {'--resume', '--overwrite'} & set(main_flags):
+        print(f'[ferda pipeline] {root} holds a run: resuming it')
+        main_flags.append('--resume')
     _launch(exp, config, root, gpus, main_flags)
-    open(osp.join(root, DONE), 'w').close()
+    atomic_write_bytes(b'', osp.join(root, DONE))
     handed['main'] = root
     return handed
 

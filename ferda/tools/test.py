@@ -13,6 +13,7 @@ from typing import Any, Mapping
 
 from mmengine.config import Config, DictAction
 
+from basicda.fileio import atomic_write_text
 from basicda.evaluation.log_processor import metrics_table  # noqa: F401  (ferda adabn uses it)
 # Parts of a config that only training reads; a test run drops them so the training split
 # is never built (mmengine builds the train loop when a hook asks for ``runner.iter``).
@@ -158,7 +159,6 @@ def main(argv=None) -> dict:
     args = build_parser().parse_args(argv)
     import basicda.engine  # noqa: F401
     from basicda.engine import ddp_wrapper_cfg, init_distributed
-    from basicda.engine.checkpoint import atomic_write_bytes
     from basicda.engine.config_check import prepare_config
     from mmengine.dist import get_rank
 
@@ -195,7 +195,7 @@ def main(argv=None) -> dict:
     with open(osp.join(cfg.work_dir, 'results.json')) as f:
         results = json.load(f)
     table = metrics_table(results['metrics'])
-    atomic_write_bytes(f'Checkpoint: `{args.checkpoint}`\n\n{table}'.encode('utf-8'),
-                       osp.join(cfg.work_dir, 'results.md'))
+    atomic_write_text(f'Checkpoint: `{args.checkpoint}`\n\n' + table,
+                      osp.join(cfg.work_dir, 'results.md'))
     print(table)
     return results

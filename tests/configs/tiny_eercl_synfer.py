@@ -32,7 +32,6 @@ default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=6, max_ke
 custom_hooks = [
     dict(type='BankRefreshHook', interval=5, test_pipeline=_test_pipeline, batch_size=16),
     dict(type='MethodStateHook'),
-    dict(type='SyncBuffersHook'),
     dict(type='OracleTracker', target_prefixes=['wild_test']),
 ]
 randomness = dict(seed=0, deterministic=True)

@@ -100,7 +100,8 @@ def test_existing_artefact_is_verified_not_recomputed(clup_run, synfer_workdir):
 
 
 def _student_flags(root):
-    swav = (root / 'swav' / 'last_checkpoint').read_text().strip()
+    from basicda.engine.checkpoint import read_pointer
+    swav = read_pointer(str(root / 'swav'))  # the pointer is relative to its folder
     return ['--cfg-options', f'model.backbone.checkpoint={swav}',
             f'train_dataloader.dataset.labels_file={root / "pseudo_labels" / "pseudo_labels.pt"}']
 

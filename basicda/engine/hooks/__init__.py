@@ -1,12 +1,15 @@
 from .arch_meta import ArchMetaHook
 from .confusion_matrix import ConfusionMatrixHook, render_confusion
+from .iter_timer import EvalEtaIterTimerHook, remaining_seconds
 from .method_state import MethodStateHook
 from .oracle_tracker import OracleTracker, merge_oracle, update_oracle
 from .results_writer import ResultsWriterHook, group_metrics
 from .rng_state import RngStateHook, capture_rng_state, restore_rng_state
+from .sync_buffers import BroadcastBuffersHook
 
 __all__ = [
     'ArchMetaHook', 'ConfusionMatrixHook', 'render_confusion', 'OracleTracker', 'merge_oracle',
     'update_oracle', 'ResultsWriterHook', 'group_metrics', 'RngStateHook', 'capture_rng_state',
-    'restore_rng_state', 'MethodStateHook'
+    'restore_rng_state', 'MethodStateHook', 'BroadcastBuffersHook',
+    'EvalEtaIterTimerHook', 'remaining_seconds'
 ]

@@ -1,6 +1,4 @@
 """Write every evaluated confusion matrix as JSON and as a TensorBoard image."""
-import json
-import os
 import os.path as osp
 from typing import Optional, Sequence
 
@@ -8,6 +6,7 @@ import numpy as np
 from mmengine.dist import master_only
 from mmengine.hooks import Hook
 
+from basicda.fileio import atomic_write_json
 from basicda.registry import HOOKS
 
 
@@ -69,10 +68,9 @@ class ConfusionMatrixHook(Hook):
                 continue
             name = key[:-len('/confusion')]
             tag = f'{name}_{stage}{step}' if stage == 'final' else f'{name}_{step}'
-            os.makedirs(folder, exist_ok=True)
-            with open(osp.join(folder, f'{tag}.json'), 'w') as f:
-                json.dump(dict(dataset=name, step=step, class_names=self.class_names,
-                               matrix=np.asarray(value).tolist()), f)
+            atomic_write_json(dict(dataset=name, step=step, class_names=self.class_names,
+                                   matrix=np.asarray(value).tolist()),
+                              osp.join(folder, f'{tag}.json'))
             image = render_confusion(np.asarray(value), self.class_names, title=tag)
             runner.visualizer.add_image(tag, image, step=step)
 

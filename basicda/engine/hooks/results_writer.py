@@ -1,11 +1,11 @@
 """``results.json``: the final metrics of a run, per evaluated dataset."""
-import json
 import os.path as osp
 from typing import Optional
 
 from mmengine.dist import master_only
 from mmengine.hooks import Hook
 
+from basicda.fileio import atomic_write_json
 from basicda.registry import HOOKS
 
 
@@ -49,5 +49,4 @@ class ResultsWriterHook(Hook):
             metrics=group_metrics(metrics or {}),
             oracle=hub.get_info('oracle_best', {}),
         )
-        with open(osp.join(runner.work_dir, self.filename), 'w') as f:
-            json.dump(result, f, indent=1)
+        atomic_write_json(result, osp.join(runner.work_dir, self.filename), indent=1)

@@ -80,5 +80,4 @@ custom_hooks = [
     dict(type='BankRefreshHook', interval=50, test_pipeline=_eercl_test_pipeline,
          batch_size=128, num_workers=4),
     dict(type='MethodStateHook'),
-    dict(type='SyncBuffersHook'),
 ]

@@ -2,11 +2,12 @@
 on every read (``docs/clup.md`` §7)."""
 import hashlib
 import json
-import os
 import os.path as osp
 from typing import Mapping, Sequence
 
 import torch
+
+from basicda.fileio import atomic_path
 
 ARTEFACT = 'pseudo_labels.pt'
 TENSOR_KEYS = ('labels', 'conf', 'soft', 'selected', 'predictions')
@@ -36,10 +37,8 @@ def settings_hash(settings: Mapping) -> str:
 
 def save_artefact(path: str, artefact: dict) -> None:
     """Atomic write (temp file + rename) of plain tensors and metadata."""
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    tmp = f'{path}.tmp{os.getpid()}'
-    torch.save(artefact, tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        torch.save(artefact, tmp)
 
 
 def load_artefact(path: str) -> dict:

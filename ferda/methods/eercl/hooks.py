@@ -1,10 +1,14 @@
-"""EERCL's hooks: when to refresh the banks, and buffer sync before evaluation.
+"""EERCL's hook: when to refresh the banks.
 
 * :class:`BankRefreshHook` decides *when* (``t % R == 0``, before the forward)
   and builds the dedicated refresh loader (in ``before_run``, where it also sizes
   the banks from the training set, before a resume loads them);
   :meth:`EERCL.refresh_banks` does the work.
-* :class:`SyncBuffersHook` broadcasts the BN buffers from rank 0 before evaluation.
+
+EERCL runs DDP with ``broadcast_buffers=False``; the BN buffers are broadcast from
+rank 0 before every evaluation and save by the default runtime's
+``BroadcastBuffersHook`` and ``DACheckpointHook`` (basicda), which replace the
+``SyncBuffersHook`` EERCL had (it shadowed mmengine's hook of that name).
 
 The method state (banks, queues, prototypes) goes through basicda's generic
 ``MethodStateHook`` (``EERCL.method_state_dict`` / ``load_method_state_dict``).
@@ -20,7 +24,7 @@ from mmengine.runner.base_loop import BaseLoop
 from basicda.datasets.multi_view import MultiViewDataset
 from ferda.registry import HOOKS
 
-__all__ = ['BankRefreshHook', 'SyncBuffersHook']
+__all__ = ['BankRefreshHook']
 
 REFRESH_PIPELINES = ('test', 'weak')
 
@@ -116,17 +120,3 @@ class BankRefreshHook(Hook):
         print_log(f'iteration {runner.iter}: banks refreshed; ' +
                   ', '.join(f'{k} {v:.4f}' for k, v in diagnostics.items()), logger='current')
 
-
-@HOOKS.register_module()
-class SyncBuffersHook(Hook):
-    """Broadcast the model's buffers (BN statistics) from rank 0 before every
-    evaluation, so all ranks evaluate the same network (DDP runs with
-    ``broadcast_buffers=False``; ``docs/eercl.md`` §6). A no-op on one process."""
-
-    priority = 'NORMAL'
-
-    def before_val_epoch(self, runner) -> None:
-        _algorithm(runner).sync_buffers()
-
-    def before_test_epoch(self, runner) -> None:
-        _algorithm(runner).sync_buffers()

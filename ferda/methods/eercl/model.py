@@ -118,7 +118,7 @@ class EERCL(BaseModel):
 
     Under DDP, basicda's ``MethodDDP`` hands :meth:`train_step` the wrapper
     (``owns_train_step``); run it with ``broadcast_buffers=False`` and
-    ``SyncBuffersHook``.
+    the default runtime's ``BroadcastBuffersHook``.
 
     Data: ``inputs`` (B, 3, 3, H, W) uint8, the views in :data:`VIEWS` order;
     ``data_samples = dict(sample_idx=(B,), gt_label=(B,))``; ``gt_label`` is optional and

@@ -71,7 +71,7 @@ def test_latest_checkpoint_survives_a_kill_before_the_pointer(tmp_path):
     from basicda.engine.checkpoint import latest_checkpoint
     assert latest_checkpoint(str(tmp_path)) is None
     for name in ('epoch_1.pth', 'epoch_2.pth', 'epoch_10.pth', 'best_x_epoch_9.pth'):
-        (tmp_path / name).write_bytes(b'x')
+        torch.save(dict(name=name), tmp_path / name)
     newest = str(tmp_path / 'epoch_10.pth')
     assert latest_checkpoint(str(tmp_path)) == newest  # no pointer
     pointer = tmp_path / 'last_checkpoint'
@@ -84,6 +84,53 @@ def test_latest_checkpoint_survives_a_kill_before_the_pointer(tmp_path):
     pointer.write_text(newest)
     assert latest_checkpoint(str(tmp_path)) == newest
     custom = tmp_path / 'my.pth'
-    custom.write_bytes(b'x')
+    torch.save({}, custom)
     pointer.write_text(str(custom))  # another existing file: kept
     assert latest_checkpoint(str(tmp_path)) == str(custom)
+
+
+def _truncate(path, keep=0.5):
+    data = path.read_bytes()
+    path.write_bytes(data[:int(len(data) * keep)])
+
+
+def test_truncated_newest_checkpoint_falls_back_to_the_newest_intact_one(tmp_path):
+    from mmengine.logging import MMLogger
+
+    from basicda.engine.checkpoint import latest_checkpoint
+    for epoch in (1, 2, 3):
+        torch.save(dict(epoch=epoch, w=torch.arange(1000.)), tmp_path / f'epoch_{epoch}.pth')
+    (tmp_path / 'last_checkpoint').write_text('epoch_3.pth')
+    _truncate(tmp_path / 'epoch_3.pth')  # disk full / killed copy
+    logger = MMLogger.get_instance('test_fallback', log_file=str(tmp_path / 'log.txt'))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(MMLogger, 'get_current_instance', classmethod(lambda cls: logger))
+        found = latest_checkpoint(str(tmp_path))
+    assert found == str(tmp_path / 'epoch_2.pth')
+    assert ckpt.safe_load(found)['epoch'] == 2
+    log = (tmp_path / 'log.txt').read_text()
+    assert 'WARNING' in log and 'epoch_3.pth is damaged' in log
+    # a flipped byte inside the data (same length) fails the zip member's CRC
+    data = bytearray((tmp_path / 'epoch_2.pth').read_bytes())
+    at = data.find(b'\x00\x00\x80?')  # 1.0 as little-endian float32, inside the tensor
+    assert at > 0
+    data[at + 3] ^= 0xFF
+    (tmp_path / 'epoch_2.pth').write_bytes(bytes(data))
+    assert latest_checkpoint(str(tmp_path)) == str(tmp_path / 'epoch_1.pth')
+    _truncate(tmp_path / 'epoch_1.pth', 0.1)
+    with pytest.raises(RuntimeError, match='every checkpoint in .* is damaged: .*epoch_3.pth'):
+        latest_checkpoint(str(tmp_path))
+
+
+def test_last_checkpoint_pointer_is_relative_and_resolved_in_a_moved_folder(tmp_path):
+    from basicda.engine.checkpoint import latest_checkpoint, read_pointer
+    old, new = tmp_path / 'old', tmp_path / 'new'
+    new.mkdir()
+    torch.save({}, new / 'iter_4.pth')
+    torch.save({}, new / 'named.pth')
+    (new / 'last_checkpoint').write_text('named.pth')  # relative: resolved in the folder
+    assert read_pointer(str(new)) == str(new / 'named.pth')
+    assert latest_checkpoint(str(new)) == str(new / 'named.pth')
+    # an old absolute pointer into a folder that no longer exists still resumes here
+    (new / 'last_checkpoint').write_text(str(old / 'iter_4.pth'))
+    assert latest_checkpoint(str(new)) == str(new / 'iter_4.pth')

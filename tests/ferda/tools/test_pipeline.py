@@ -37,7 +37,8 @@ def test_read_stages_checks_names_configs_kinds_and_needs():
 
 
 def test_stage_checkpoint_resolution(tmp_path):
-    (tmp_path / 'epoch_3.pth').write_bytes(b'x')
+    import torch
+    torch.save({}, tmp_path / 'epoch_3.pth')  # a real (intact) checkpoint
     (tmp_path / 'last_checkpoint').write_text('/elsewhere/epoch_3.pth')
     assert stage_checkpoint(str(tmp_path), 'last') == str(tmp_path / 'epoch_3.pth')
     # 'best' without results.json falls back to the last checkpoint

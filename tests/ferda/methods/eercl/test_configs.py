@@ -36,7 +36,10 @@ def test_every_method_config_has_its_source_stage():
         assert cfg.model.source_checkpoint is None
         assert cfg.model_wrapper_cfg == dict(type='basicda.MethodDDP', broadcast_buffers=False)
         hooks = [h['type'] for h in cfg.custom_hooks]
-        assert hooks[:3] == ['BankRefreshHook', 'MethodStateHook', 'SyncBuffersHook']
+        assert hooks[:2] == ['BankRefreshHook', 'MethodStateHook']
+        # BN buffers are broadcast from rank 0 by the runtime's hooks, not a custom one
+        assert 'SyncBuffersHook' not in hooks
+        assert cfg.default_hooks.sync_buffers.type == 'BroadcastBuffersHook'
         assert cfg.test_cfg.checkpoint == 'current'  # last iteration, label-free
         assert cfg.train_cfg.type == 'ResumableIterBasedTrainLoop'
         assert cfg.train_dataloader.sampler.type == 'SeededAugSampler'
