@@ -1,0 +1,167 @@
+"""The fold loop: subject-wise fold assignment (pure functions, against scikit-learn
+and hand-worked examples), and LOSO over 5 synthetic subjects through train.py:
+identical predictions with 1 and 2 processes, and a run killed in the middle of
+fold 3 that resumes, skips folds 1-2 and ends with the same pooled metrics."""
+import json
+import os.path as osp
+
+import numpy as np
+import pytest
+
+from basicda.engine.loops.fold_loop import fold_metrics, fold_seed
+from basicda.engine.loops.folds import assign_folds, fold_split
+from tests.conftest import REPO, run, train_cmd
+
+LOSO = osp.join(REPO, 'tests', 'configs', 'tiny_fold_loso.py')
+
+
+# -- pure functions ------------------------------------------------------------------------
+
+def test_loso_matches_sklearn_leave_one_group_out():
+    from sklearn.model_selection import LeaveOneGroupOut
+
+    subjects = ['s3', 's1', 's2', 's1', 's3', 's3', 's2', 's10']
+    folds = assign_folds(subjects, 'loso')
+    assert folds == [['s1'], ['s10'], ['s2'], ['s3']]  # sorted subject order
+    x = np.zeros((len(subjects), 1))
+    expected = list(LeaveOneGroupOut().split(x, groups=subjects))
+    assert len(expected) == len(folds)
+    for held_out, (train, test) in zip(folds, expected):
+        ours = fold_split(subjects, held_out)
+        assert ours == (train.tolist(), test.tolist())
+
+
+def test_fold_split_worked_example():
+    # samples 0..5 of subjects b a b c a c; holding out b and c leaves a's samples 1, 4
+    assert fold_split(['b', 'a', 'b', 'c', 'a', 'c'], ['b', 'c']) == ([1, 4], [0, 2, 3, 5])
+    with pytest.raises(ValueError, match=r"held-out subjects \['z'\] have no sample"):
+        fold_split(['a', 'b'], ['z'])
+
+
+def test_kfold_partitions_subjects_deterministically():
+    subjects = [i // 3 for i in range(3 * 7)]  # 7 subjects with 3 samples each
+    folds = assign_folds(subjects, 'kfold', num_folds=3, seed=5)
+    # by hand: numpy's default_rng(5).permutation(7) = [1 4 2 3 6 5 0], cut into
+    # contiguous groups of 3, 2, 2 -> {1, 4, 2}, {3, 6}, {5, 0}
+    assert np.random.default_rng(5).permutation(7).tolist() == [1, 4, 2, 3, 6, 5, 0]
+    assert folds == [[1, 2, 4], [3, 6], [0, 5]]
+    assert sorted(s for fold in folds for s in fold) == list(range(7))
+    assert assign_folds(subjects, 'kfold', num_folds=3, seed=5) == folds
+    assert assign_folds(subjects, 'kfold', num_folds=3, seed=6) != folds
+    for fold in folds:  # no subject on both sides
+        train, test = fold_split(subjects, fold)
+        assert not {subjects[i] for i in train} & {subjects[i] for i in test}
+
+
+@pytest.mark.parametrize('args, error, match', [
+    ((['a', 'b'], 'loo'), ValueError, "must be one of \\('loso', 'kfold'\\), got 'loo'"),
+    ((['a', 'a'], 'loso'), ValueError, 'at least 2 distinct subjects'),
+    ((['a', 'b'], 'loso', 2), ValueError, "num_folds must be None for scheme='loso'"),
+    ((['a', 'b', 'c'], 'kfold', 4), ValueError, r'num_folds in \[2, 3\].*got 4'),
+    ((['a', 'b', 'c'], 'kfold'), ValueError, r'num_folds in \[2, 3\].*got None'),
+    ((['a', 1], 'loso'), TypeError, 'one type'),
+])
+def test_bad_fold_arguments(args, error, match):
+    with pytest.raises(error, match=match):
+        assign_folds(*args)
+
+
+def test_fold_seed_and_metrics():
+    assert fold_seed(0, 3) == fold_seed(0, 3) != fold_seed(0, 4)
+    assert fold_seed(1, 3) != fold_seed(0, 3)
+    from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score
+
+    labels, preds = [0, 0, 1, 1, 2, 2, 2], [0, 1, 1, 1, 2, 0, 2]
+    m = fold_metrics(labels, preds, 3)
+    assert m['confusion'] == [[1, 1, 0], [0, 2, 0], [1, 0, 2]]
+    assert m['accuracy'] == pytest.approx(accuracy_score(labels, preds))
+    assert m['mca'] == pytest.approx(balanced_accuracy_score(labels, preds))
+    assert m['macro_f1'] == pytest.approx(f1_score(labels, preds, average='macro'))
+
+
+# -- LOSO through train.py -----------------------------------------------------------------
+
+def _config(folder, name, kill=None):
+    path = osp.join(str(folder), name)
+    with open(path, 'w') as f:
+        f.write(f'_base_ = [{LOSO!r}]\n')
+        if kill is not None:
+            f.write(f"custom_hooks = [dict(type='KillInFoldHook', fold={kill[0]}, "
+                    f'epoch={kill[1]})]\n')
+    return path
+
+
+def _results(work):
+    with open(osp.join(str(work), 'results.json')) as f:
+        return json.load(f)
+
+
+def _csvs(work, n=5):
+    return [(work / 'folds' / f'{f}.csv').read_bytes() for f in range(1, n + 1)]
+
+
+@pytest.fixture(scope='module')
+def single(tmp_path_factory):
+    folder = tmp_path_factory.mktemp('loso')
+    run(train_cmd(LOSO, '--work-dir', 'one'), cwd=folder)
+    return folder
+
+
+@pytest.mark.slow
+def test_loso_writes_every_fold_and_pooled_metrics(single):
+    work = single / 'one'
+    results = _results(work)
+    assert results['scheme'] == 'loso' and results['num_folds'] == 5
+    rows = []
+    for fold in range(1, 6):
+        lines = (work / 'folds' / f'{fold}.csv').read_text().splitlines()
+        assert lines[0] == 'index,subject,label,prediction,score_0,score_1,score_2'
+        fold_rows = [line.split(',') for line in lines[1:]]
+        assert {r[1] for r in fold_rows} == {f's{fold}'}  # one held-out subject per fold
+        for r in fold_rows:  # the prediction is the argmax of the written scores
+            assert int(r[3]) == int(np.argmax([float(v) for v in r[4:]]))
+        rows += fold_rows
+        assert json.loads((work / 'folds' / f'{fold}.json').read_text())['held_out'] == \
+            [f's{fold}']
+    assert sorted(int(r[0]) for r in rows) == list(range(60))  # every sample once
+    labels, preds = [int(r[2]) for r in rows], [int(r[3]) for r in rows]
+    # pooled = over all 60 predictions; the fold average = mean of the 5 folds' numbers
+    pooled = results['metrics']['pooled']
+    assert pooled['accuracy'] == pytest.approx(np.mean(np.equal(labels, preds)))
+    per_fold = [np.mean(np.equal(labels[i:i + 12], preds[i:i + 12])) for i in range(0, 60, 12)]
+    assert results['metrics']['fold_average']['accuracy'] == pytest.approx(np.mean(per_fold))
+    assert [f['accuracy'] for f in results['folds']] == pytest.approx(per_fold)
+
+
+@pytest.mark.slow
+def test_loso_one_and_two_processes_give_identical_predictions(single):
+    run(['bash', osp.join(REPO, 'experiments', 'train.sh'), 'two', LOSO, '2'], cwd=single,
+        env=dict(WORK_DIR='two'))
+    assert _csvs(single / 'one') == _csvs(single / 'two')
+    assert _results(single / 'one')['metrics'] == _results(single / 'two')['metrics']
+    log = (single / 'two' / 'logs' / 'train.log').read_text()
+    # rank 0 trained folds 1, 3, 5 (its log is the file); rank 1 trained 2 and 4
+    assert 'fold 3/5: held out' in log and 'fold 2/5: held out' not in log
+
+
+@pytest.mark.slow
+def test_kill_in_fold_3_then_resume_skips_folds_1_and_2(single):
+    config = _config(single, 'loso_kill.py', kill=(3, 1))
+    killed = run(train_cmd(config, '--work-dir', 'killed'), cwd=single, check=False)
+    assert killed.returncode == -9, killed.stderr[-2000:]
+    work = single / 'killed'
+    assert not (work / 'folds' / '3.json').exists() and (work / 'folds' / '3' /
+                                                          'epoch_1.pth').exists()
+    before = _csvs(work, 2)
+    # a changed config cannot continue these folds
+    bad = run(train_cmd(config, '--work-dir', 'killed', '--resume', '--cfg-options',
+                        'optim_wrapper.optimizer.lr=0.2'), cwd=single, check=False)
+    assert bad.returncode != 0 and 'written under another config' in bad.stderr
+    run(train_cmd(config, '--work-dir', 'killed', '--resume'), cwd=single)
+    log = (work / 'logs' / 'train.log').read_text()
+    assert 'fold 1: complete (verified), skipped' in log
+    assert 'fold 2: complete (verified), skipped' in log
+    assert 'fold 3: resumed from' in log and 'at epoch 1' in log
+    assert _csvs(work, 2) == before
+    assert _csvs(work) == _csvs(single / 'one')
+    assert _results(work)['metrics'] == _results(single / 'one')['metrics']
