@@ -238,3 +238,53 @@ def test_resume_after_a_refresh_ends_with_the_same_weights(synfer_workdir, artef
         torch.testing.assert_close(a['state_dict'][key], b['state_dict'][key], rtol=0, atol=0,
                                    msg=f'{key} differs after resume')
     assert torch.equal(a['clup_refresh']['selected'], b['clup_refresh']['selected'])
+
+
+def _round_labels(work, r):
+    out = torch.load(work / f'pseudo_labels_refresh_{r}.pt', weights_only=True)
+    return {k: out[k] for k in ('labels', 'selected', 'soft', 'conf', 'predictions')}
+
+
+def test_refresh_labels_are_the_students_pseudo_labels(straight, synfer_workdir, monkeypatch):
+    """Oracle for every refresh round r: the student of epoch_r.pth (the weights the
+    refresh relabelled with) embeds target train with the refresh loader, and
+    clup_pseudo_labels with the artefact's settings and seed 1234 + r labels it."""
+    import ferda.methods  # noqa: F401
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import Runner
+
+    from ferda.methods.clup.loop import clup_pseudo_labels, embed_dataset
+    from ferda.registry import MODELS
+
+    init_default_scope('ferda')
+    monkeypatch.chdir(synfer_workdir)
+    cfg = Config.fromfile(REFRESH)
+    loader = Runner.build_dataloader(cfg.refresh_dataloader, seed=0)
+    for r in (1, 2, 3):
+        model = MODELS.build(cfg.model)
+        model.load_state_dict(_load(straight / f'epoch_{r}.pth')['state_dict'])
+        model.eval()
+        gathered = embed_dataset(model, loader)
+        expected = clup_pseudo_labels(gathered['feat'], gathered['logits'],
+                                      **dict(SETTINGS, seed=1234 + r))
+        found = _round_labels(straight, r)
+        for key in found:
+            torch.testing.assert_close(found[key], torch.as_tensor(expected[key]), rtol=0,
+                                       atol=0, msg=f'round {r}: {key}')
+
+
+GOLDEN = os.path.join(os.path.dirname(__file__), 'refresh_golden.json')
+
+
+def test_refresh_labels_equal_those_of_the_hook_implementation(straight):
+    """The rounds' labels and selections of this tiny run as the first implementation
+    (PseudoLabelRefreshHook, a hook that rewrote the loop's sampler and max_iters)
+    produced them, recorded before the refresh moved onto RoundBasedTrainLoop."""
+    import json
+
+    with open(GOLDEN) as f:
+        golden = json.load(f)
+    for r in (1, 2, 3):
+        found = _round_labels(straight, r)
+        assert found['selected'].tolist() == golden[str(r)]['selected'], r
+        assert found['labels'].tolist() == golden[str(r)]['labels'], r
