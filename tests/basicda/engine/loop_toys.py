@@ -76,3 +76,18 @@ class KillInFoldHook(Hook):
         if runner.train_loop.fold == self.fold and runner.epoch == self.epoch and \
                 not runner.cfg.get('resume', False):
             os.kill(os.getpid(), signal.SIGKILL)
+
+
+@HOOKS.register_module(force=True)
+class KillAfterEpochHook(Hook):
+    """SIGKILL the process right after the checkpoint of epoch ``epoch`` (before
+    that epoch's validation), unless the run is a resume."""
+
+    priority = 'LOWEST'  # after CheckpointHook (VERY_LOW)
+
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def after_train_epoch(self, runner):
+        if runner.epoch + 1 == self.epoch and not runner.cfg.get('resume', False):
+            os.kill(os.getpid(), signal.SIGKILL)
