@@ -176,6 +176,8 @@ class RoundBasedTrainLoop(ResumableEpochBasedTrainLoop):
         runner.message_hub.update_info(STATE_KEY, dict(
             round=round_, epoch=self._epoch + 1, interval=self.round_interval, result=result,
             inputs=_summary(inputs)))
+        print_log(f'round {round_} after epoch {self._epoch + 1}: '
+                  f'{len(self.dataloader.dataset)} training samples', logger='current')
         runner.call_hook('after_round', round=round_, inputs=inputs, result=result)
         return result
 

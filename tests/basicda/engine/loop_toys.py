@@ -10,7 +10,7 @@ from mmengine.hooks import Hook
 from mmengine.model import BaseModel
 from torch.utils.data import Dataset
 
-from basicda.registry import DATASETS, HOOKS, MODELS
+from basicda.registry import DATASETS, FUNCTIONS, HOOKS, MODELS
 
 
 @DATASETS.register_module(force=True)
@@ -91,3 +91,49 @@ class KillAfterEpochHook(Hook):
     def after_train_epoch(self, runner):
         if runner.epoch + 1 == self.epoch and not runner.cfg.get('resume', False):
             os.kill(os.getpid(), signal.SIGKILL)
+
+
+@DATASETS.register_module(force=True)
+class ToyPoolDataset(ToySubjectDataset):
+    """A pool of toy samples whose training set is its labelled part (as in active
+    learning): the first ``initial`` samples, then what each round selects."""
+
+    def __init__(self, initial=6, **kwargs):
+        super().__init__(**kwargs)
+        self.labelled = torch.arange(initial)  # (L,) ascending pool indices
+
+    def __len__(self):
+        return len(self.labelled)
+
+    def __getitem__(self, i):
+        return super().__getitem__(int(self.labelled[i]))
+
+    def apply_selection(self, result):
+        self.labelled = torch.as_tensor(result['selected']).long()
+
+
+@FUNCTIONS.register_module(force=True)
+def toy_least_confidence(inputs, round, budget):
+    """The labelled set plus the ``budget`` unlabelled samples of lowest max-softmax
+    (stable: ties go to the lower index)."""
+    probs = inputs['logits'].softmax(1)                     # (N, C)
+    score = -probs.max(1).values                            # (N,) higher = less confident
+    unlabelled = torch.ones(len(score), dtype=torch.bool)
+    unlabelled[inputs['labelled']] = False
+    candidates = unlabelled.nonzero().flatten()             # (U,)
+    order = torch.sort(score[candidates], descending=True, stable=True).indices
+    queried = candidates[order[:budget]]
+    return dict(selected=torch.cat([inputs['labelled'], queried]).sort().values,
+                queried=queried)
+
+
+@HOOKS.register_module(force=True)
+class ToyPoolScoresHook(Hook):
+    """The inputs of a toy round: the model's logits on the whole pool and the
+    labelled set."""
+
+    def before_round(self, runner, round, inputs):
+        dataset = runner.train_loop.dataloader.dataset
+        model = runner.model.module if hasattr(runner.model, 'module') else runner.model
+        with torch.no_grad():
+            inputs.update(logits=model(dataset.x), labelled=dataset.labelled.clone())
