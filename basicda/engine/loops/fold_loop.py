@@ -383,14 +383,18 @@ class FoldLoop(BaseLoop):
 
     # -- the run ---------------------------------------------------------------------------
 
-    def _check_hooks(self) -> None:
+    def _check_run(self) -> None:
         if any(isinstance(hook, CheckpointHook) for hook in self.runner.hooks):
             raise ValueError('FoldLoop checkpoints every fold itself under folds/<f>/: set '
                              'default_hooks.checkpoint=None')
+        if self.runner.cfg.get('val_cfg') is not None:
+            raise ValueError("FoldLoop evaluates every fold's held-out subjects itself "
+                             '(train_cfg.eval_dataloader): remove val_cfg, val_dataloader and '
+                             'val_evaluator')
 
     def run(self):
         runner = self.runner
-        self._check_hooks()
+        self._check_run()
         config_hash = config_sha256(runner.cfg)
         resume = bool(runner.cfg.get('resume', False))
         rank, world_size = get_rank(), get_world_size()

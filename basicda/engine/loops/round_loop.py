@@ -113,6 +113,8 @@ class RoundBasedTrainLoop(ResumableEpochBasedTrainLoop):
             ``FUNCTIONS``.
     """
 
+    accepts_rounds = True
+
     def __init__(self, runner, dataloader, max_epochs: int, round_interval: int,
                  selection: dict, val_begin: int = 1, val_interval: int = 1,
                  dynamic_intervals: Optional[list] = None) -> None:

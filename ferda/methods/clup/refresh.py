@@ -148,7 +148,8 @@ class PseudoLabelRefreshHook(Hook):
         if not isinstance(runner.train_loop, RoundBasedTrainLoop):
             raise TypeError("PseudoLabelRefreshHook runs in the rounds of train_cfg=dict(type="
                             "'RoundBasedTrainLoop', round_interval=E, selection=dict(type="
-                            f"'clup_refresh_selection')), not in {type(runner.train_loop).__name__}")
+                            "'clup_refresh_selection')), not in "
+                            f'{type(runner.train_loop).__name__}')
         dataset = self._train_set(runner)
         if runner.train_loop.dataloader.persistent_workers:
             raise ValueError('the pseudo-label refresh needs train_dataloader.persistent_workers'

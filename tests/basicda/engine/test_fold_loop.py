@@ -165,3 +165,17 @@ def test_kill_in_fold_3_then_resume_skips_folds_1_and_2(single):
     assert _csvs(work, 2) == before
     assert _csvs(work) == _csvs(single / 'one')
     assert _results(work)['metrics'] == _results(single / 'one')['metrics']
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('extra, match', [
+    ("default_hooks = dict(checkpoint=dict(_delete_=True, type='CheckpointHook', interval=1))\n",
+     'set default_hooks.checkpoint=None'),
+    ('val_cfg = dict()\nval_dataloader = _base_.train_cfg.eval_dataloader\n'
+     "val_evaluator = dict(type='ClsMetric', num_classes=3)\n", 'remove val_cfg'),
+])
+def test_fold_loop_refuses_a_checkpoint_hook_and_a_validation_loop(tmp_path, extra, match):
+    config = tmp_path / 'bad.py'
+    config.write_text(f'_base_ = [{LOSO!r}]\n' + extra)
+    bad = run(train_cmd(str(config), '--work-dir', 'bad'), cwd=tmp_path, check=False)
+    assert bad.returncode != 0 and match in bad.stderr, bad.stderr[-2000:]

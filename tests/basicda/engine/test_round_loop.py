@@ -120,3 +120,16 @@ def test_kill_between_rounds_and_resume_continues_with_the_same_selection(straig
         for key in a['state_dict']:
             assert torch.equal(a['state_dict'][key], b['state_dict'][key]), (epoch, key)
         assert repr(a['optimizer']) == repr(b['optimizer'])
+
+
+@pytest.mark.slow
+def test_a_round_checkpoint_does_not_resume_without_the_round_loop(straight):
+    config = straight / 'no_rounds.py'
+    config.write_text(f'_base_ = [{TOY!r}]\n'
+                      "train_cfg = dict(_delete_=True, type='ResumableEpochBasedTrainLoop', "
+                      'max_epochs=4)\n')
+    bad = run(train_cmd(str(config), '--work-dir', 'plain', '--resume',
+                        str(straight / 'straight' / 'epoch_2.pth')), cwd=straight, check=False)
+    assert bad.returncode != 0
+    assert "trained in rounds (round 2, round_interval 1)" in bad.stderr
+    assert "resume with train_cfg.type='RoundBasedTrainLoop'" in bad.stderr
