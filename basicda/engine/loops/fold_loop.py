@@ -33,7 +33,6 @@ config is an error (a new work dir, or delete ``folds/``).
 import copy
 import glob
 import hashlib
-import io
 import json
 import os
 import os.path as osp
