@@ -4,7 +4,7 @@
 For every fold f = 1..F (:func:`~basicda.engine.loops.folds.assign_folds`) the
 loop
 
-1. re-seeds every RNG with ``fold_seed(seed, f)`` and builds a **fresh** model
+1. re-seeds every RNG with ``fold_seed(seed, held-out subjects)`` and builds a **fresh** model
    from ``cfg.model`` (``init_checkpoint``: then loads that pre-trained
    checkpoint), optimiser and parameter schedulers from the config;
 2. trains it for ``max_epochs`` on the training subjects (the standard hook
@@ -57,20 +57,24 @@ from basicda.evaluation.functional import cls_metrics, confusion_matrix
 from basicda.registry import LOOPS
 
 from .folds import assign_folds, fold_split
+from .round_loop import build_function
 from .samplers import make_single_process
 
 __all__ = ['FoldLoop', 'fold_seed', 'config_sha256', 'fold_metrics']
 
 #: config keys that say where/how a run is launched, not what it computes
 _RUN_KEYS = ('work_dir', 'resume', 'load_from', 'launcher', 'model_wrapper_cfg', 'gpu_ids')
-#: scalar metrics averaged over folds
+#: the scalar metrics of fold_metrics
 _AVERAGED = ('accuracy', 'mca', 'macro_f1')
 
 
-def fold_seed(seed: int, fold: int) -> int:
-    """The seed of fold ``fold``: a function of (run seed, fold) only, so a fold
-    starts from the same RNG state on any rank and after any other fold."""
-    return int(np.random.SeedSequence([int(seed), int(fold)]).generate_state(1)[0])
+def fold_seed(seed: int, held_out: Sequence) -> int:
+    """The seed of the fold that holds out ``held_out``: a function of (run seed,
+    held-out subjects) only, so a fold starts from the same RNG state on any rank,
+    after any other fold, and whatever the fold's number (subjects added or removed)."""
+    subjects = hashlib.sha256(json.dumps(sorted(map(str, held_out))).encode()).digest()
+    return int(np.random.SeedSequence([int(seed), int.from_bytes(subjects[:8], 'little')])
+               .generate_state(1)[0])
 
 
 def config_sha256(cfg) -> str:
@@ -101,6 +105,10 @@ def fold_metrics(labels: Sequence[int], predictions: Sequence[int], num_classes:
     out = {k: float(metrics[k]) for k in _AVERAGED}
     out['confusion'] = confusion.tolist()
     return out
+
+
+def _scalars(metrics: dict) -> str:
+    return ', '.join(f'{k} {v:.4f}' for k, v in metrics.items() if isinstance(v, float))
 
 
 def _read_csv(path: str) -> dict:
@@ -135,11 +143,17 @@ class FoldLoop(BaseLoop):
             (and after the last). Default: 1.
         init_checkpoint (str, optional): a pre-trained checkpoint every fold's
             fresh model starts from (strict load of its ``state_dict``).
+        metric (dict, optional): ``dict(type=name, **kwargs)`` of a function
+            registered in ``FUNCTIONS``, ``fn(labels, predictions, num_classes,
+            **kwargs) -> dict`` (a method's own convention, e.g. MEGC's UF1/UAR),
+            computed per fold and once over the pooled predictions; its float
+            values are averaged over folds. Default: :func:`fold_metrics`.
     """
 
     def __init__(self, runner, dataloader: dict, max_epochs: int, eval_dataloader: dict,
                  scheme: str = 'loso', num_folds: Optional[int] = None, split_seed: int = 0,
-                 checkpoint_interval: int = 1, init_checkpoint: Optional[str] = None) -> None:
+                 checkpoint_interval: int = 1, init_checkpoint: Optional[str] = None,
+                 metric: Optional[dict] = None) -> None:
         if not isinstance(dataloader, dict) or not isinstance(eval_dataloader, dict):
             raise TypeError('FoldLoop needs train_dataloader and train_cfg.eval_dataloader as '
                             'config dicts: each fold rebuilds them on its subjects')
@@ -160,6 +174,8 @@ class FoldLoop(BaseLoop):
         self.scheme = scheme
         self.checkpoint_interval = checkpoint_interval
         self.init_checkpoint = init_checkpoint
+        self.metric = fold_metrics if metric is None else build_function(metric,
+                                                                          'train_cfg.metric')
         self._max_epochs = max_epochs
         self._max_iters = 0
         self._epoch = 0
@@ -279,7 +295,7 @@ class FoldLoop(BaseLoop):
     def _build_fold(self, fold: int, train_idx: List[int]) -> None:
         """Fresh model, optimiser, schedulers and loader of ``fold``, seeded by fold."""
         runner, cfg = self.runner, self.runner.cfg
-        seed = fold_seed(runner.seed, fold)
+        seed = fold_seed(runner.seed, self.held_out[fold - 1])
         set_random_seed(seed)
         model = runner.build_model(copy.deepcopy(cfg.model))
         if hasattr(model, 'init_weights'):
@@ -322,8 +338,8 @@ class FoldLoop(BaseLoop):
         """Predict the held-out samples; write ``folds/<f>.csv``; return its columns."""
         eval_cfg = dict(self._eval_cfg, sampler=dict(type='DefaultSampler', shuffle=False,
                                                      round_up=False))
-        loader = self._loader(eval_cfg, self._eval_set, test_idx, fold_seed(self.runner.seed,
-                                                                            fold))
+        seed = fold_seed(self.runner.seed, self.held_out[fold - 1])
+        loader = self._loader(eval_cfg, self._eval_set, test_idx, seed)
         model = self.runner.model
         model.eval()
         outputs = []
@@ -371,13 +387,13 @@ class FoldLoop(BaseLoop):
         num_classes = sum(1 for name in cols if name.startswith('score_'))
         manifest = dict(
             fold=fold, held_out=self.held_out[fold - 1], num_samples=len(test_idx),
-            metrics=fold_metrics(cols['label'], cols['prediction'], num_classes),
+            metrics=self.metric(cols['label'], cols['prediction'], num_classes),
             config_sha256=config_hash, checkpoint=osp.relpath(checkpoint, self._path()),
             checkpoint_sha256=_file_sha256(checkpoint), predictions=f'{fold}.csv',
             predictions_sha256=_file_sha256(csv))
         atomic_write_bytes(json.dumps(manifest, indent=1).encode(), self._path(f'{fold}.json'))
-        print_log(f'fold {fold}: accuracy {manifest["metrics"]["accuracy"]:.4f} on '
-                  f'{len(test_idx)} held-out samples; wrote {csv}', logger='current')
+        print_log(f'fold {fold}: {_scalars(manifest["metrics"])} on {len(test_idx)} held-out '
+                  f'samples; wrote {csv}', logger='current')
         self._fold = 0
 
     # -- the run ---------------------------------------------------------------------------
@@ -421,8 +437,9 @@ class FoldLoop(BaseLoop):
             labels += cols['label']
             predictions += cols['prediction']
             per_fold.append(dict(fold=fold, held_out=info['held_out'], **info['metrics']))
-        pooled = fold_metrics(labels, predictions, num_classes)
-        average = {k: float(np.mean([m[k] for m in per_fold])) for k in _AVERAGED}
+        pooled = self.metric(labels, predictions, num_classes)
+        average = {k: float(np.mean([m[k] for m in per_fold])) for k, v in pooled.items()
+                   if isinstance(v, float)}
         results = dict(
             scheme=self.scheme, num_folds=self.num_folds,
             selection='last epoch of every fold',
@@ -430,8 +447,6 @@ class FoldLoop(BaseLoop):
             folds=per_fold)
         atomic_write_bytes(json.dumps(results, indent=1).encode(),
                            osp.join(self.runner.work_dir, 'results.json'))
-        print_log(f'{self.scheme}: pooled accuracy {pooled["accuracy"]:.4f}, MCA '
-                  f'{pooled["mca"]:.4f}, macro-F1 {pooled["macro_f1"]:.4f} over '
-                  f'{len(labels)} predictions of {self.num_folds} folds; fold average '
-                  f'accuracy {average["accuracy"]:.4f}', logger='current')
+        print_log(f'{self.scheme}: pooled {_scalars(pooled)} over {len(labels)} predictions of '
+                  f'{self.num_folds} folds; fold average {_scalars(average)}', logger='current')
         return results

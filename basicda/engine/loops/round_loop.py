@@ -81,19 +81,20 @@ def _to_cpu(value):
     return value
 
 
-def build_selection(selection: dict) -> Callable:
-    """The registered function ``selection['type']`` with the other keys bound."""
-    if not isinstance(selection, dict) or 'type' not in selection:
-        raise TypeError("train_cfg.selection must be dict(type='<function registered in "
-                        f"FUNCTIONS>', **kwargs), got {selection!r}")
-    kwargs = dict(selection)
+def build_function(cfg: dict, key: str) -> Callable:
+    """The function ``cfg['type']`` (registered in ``FUNCTIONS``, or a callable) with
+    the other keys of ``cfg`` bound; ``key`` names the config key in errors."""
+    if not isinstance(cfg, dict) or 'type' not in cfg:
+        raise TypeError(f"{key} must be dict(type='<function registered in FUNCTIONS>', "
+                        f'**kwargs), got {cfg!r}')
+    kwargs = dict(cfg)
     name = kwargs.pop('type')
     if callable(name):
         return partial(name, **kwargs)
     with FUNCTIONS.switch_scope_and_registry(None) as registry:
         fn = registry.get(name)
     if fn is None:
-        raise KeyError(f'train_cfg.selection.type={name!r} is not a registered function '
+        raise KeyError(f'{key}.type={name!r} is not a registered function '
                        '(FUNCTIONS.register_module() in a module the registry imports)')
     return partial(fn, **kwargs)
 
@@ -130,7 +131,7 @@ class RoundBasedTrainLoop(ResumableEpochBasedTrainLoop):
                             f'dataset.apply_selection(result); {type(dataset).__name__} has none')
         update_sampler_length(self.dataloader.sampler)  # fails now for another sampler type
         self.round_interval = round_interval
-        self.select = build_selection(selection)
+        self.select = build_function(selection, 'train_cfg.selection')
         self._round = 0
 
     @property

@@ -137,3 +137,10 @@ class ToyPoolScoresHook(Hook):
         model = runner.model.module if hasattr(runner.model, 'module') else runner.model
         with torch.no_grad():
             inputs.update(logits=model(dataset.x), labelled=dataset.labelled.clone())
+
+
+@FUNCTIONS.register_module(force=True)
+def toy_error_count(labels, predictions, num_classes):
+    """A fold metric other than the default: the number and rate of errors."""
+    errors = sum(int(a != b) for a, b in zip(labels, predictions))
+    return dict(errors=float(errors), error_rate=errors / len(labels), n=len(labels))

@@ -67,8 +67,9 @@ def test_bad_fold_arguments(args, error, match):
 
 
 def test_fold_seed_and_metrics():
-    assert fold_seed(0, 3) == fold_seed(0, 3) != fold_seed(0, 4)
-    assert fold_seed(1, 3) != fold_seed(0, 3)
+    assert fold_seed(0, ['s3']) == fold_seed(0, ['s3']) != fold_seed(0, ['s4'])
+    assert fold_seed(1, ['s3']) != fold_seed(0, ['s3'])
+    assert fold_seed(0, ['a', 'b']) == fold_seed(0, ['b', 'a'])  # a set of subjects
     from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score
 
     labels, preds = [0, 0, 1, 1, 2, 2, 2], [0, 1, 1, 1, 2, 0, 2]
@@ -179,3 +180,35 @@ def test_fold_loop_refuses_a_checkpoint_hook_and_a_validation_loop(tmp_path, ext
     config.write_text(f'_base_ = [{LOSO!r}]\n' + extra)
     bad = run(train_cmd(str(config), '--work-dir', 'bad'), cwd=tmp_path, check=False)
     assert bad.returncode != 0 and match in bad.stderr, bad.stderr[-2000:]
+
+
+@pytest.mark.slow
+def test_every_fold_starts_from_init_checkpoint_and_metric_is_pluggable(tmp_path):
+    """With lr = 0 every fold's model stays the init checkpoint, so every held-out
+    score is that model's output (oracle: a direct forward); the registered metric
+    replaces the default, pooled over all rows and averaged over folds."""
+    import torch
+
+    from tests.basicda.engine.loop_toys import ToyMLP, ToySubjectDataset
+
+    torch.manual_seed(7)
+    model = ToyMLP()
+    torch.save(dict(state_dict=model.state_dict()), tmp_path / 'init.pth')
+    run(train_cmd(LOSO, '--work-dir', 'init', '--cfg-options',
+                  f'train_cfg.init_checkpoint={tmp_path / "init.pth"}',
+                  'optim_wrapper.optimizer.lr=0', 'train_cfg.metric.type=toy_error_count'),
+        cwd=tmp_path)
+    with torch.no_grad():
+        expected = model(ToySubjectDataset().x).numpy()  # (60, 3)
+    rows = [line.split(',') for f in range(1, 6) for line in
+            (tmp_path / 'init' / 'folds' / f'{f}.csv').read_text().splitlines()[1:]]
+    scores = np.array([[float(v) for v in r[4:]] for r in rows])
+    index = [int(r[0]) for r in rows]
+    np.testing.assert_allclose(scores, expected[index], rtol=1e-6, atol=1e-6)
+    errors = sum(int(r[2] != r[3]) for r in rows)
+    results = _results(tmp_path / 'init')
+    assert results['metrics']['pooled'] == dict(errors=float(errors), error_rate=errors / 60,
+                                                n=60)
+    per_fold = [f['error_rate'] for f in results['folds']]
+    assert results['metrics']['fold_average'] == dict(
+        errors=pytest.approx(errors / 5), error_rate=pytest.approx(np.mean(per_fold)))

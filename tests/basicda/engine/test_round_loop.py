@@ -10,7 +10,7 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
-from basicda.engine.loops.round_loop import (RoundBasedTrainLoop, build_selection, round_due,
+from basicda.engine.loops.round_loop import (RoundBasedTrainLoop, build_function, round_due,
                                              rounds_done)
 from tests.conftest import REPO, run, train_cmd
 
@@ -32,16 +32,16 @@ def test_schedule_worked_examples():
 def test_selection_from_the_registry_and_bad_arguments():
     import tests.basicda.engine.loop_toys  # noqa: F401  registers toy_least_confidence
 
-    fn = build_selection(dict(type='toy_least_confidence', budget=1))
+    fn = build_function(dict(type='toy_least_confidence', budget=1), 'train_cfg.selection')
     # max softmax: 0.5 for samples 0 and 3, 0.52 for 1, 0.95 for 2; 0 is labelled
     logits = torch.tensor([[0., 0.], [0.1, 0.], [3., 0.], [0., 0.]])
     out = fn(dict(logits=logits, labelled=torch.tensor([0])), round=1)
     assert out['queried'].tolist() == [3]  # [3] ties with [0] (labelled) and beats [1]
     assert out['selected'].tolist() == [0, 3]
     with pytest.raises(KeyError, match="selection.type='no_such_fn' is not a registered"):
-        build_selection(dict(type='no_such_fn'))
-    with pytest.raises(TypeError, match='must be dict'):
-        build_selection('toy_least_confidence')
+        build_function(dict(type='no_such_fn'), 'train_cfg.selection')
+    with pytest.raises(TypeError, match='train_cfg.selection must be dict'):
+        build_function('toy_least_confidence', 'train_cfg.selection')
     runner = SimpleNamespace(visualizer=None)
     loader = DataLoader(list(range(4)))
     with pytest.raises(TypeError, match='list has none'):
