@@ -7,6 +7,7 @@ import os.path as osp
 
 import numpy as np
 import pytest
+import torch
 
 from basicda.engine.loops.fold_loop import fold_metrics, fold_seed
 from basicda.engine.loops.folds import assign_folds, fold_split
@@ -166,6 +167,15 @@ def test_kill_in_fold_3_then_resume_skips_folds_1_and_2(single):
     assert _csvs(work, 2) == before
     assert _csvs(work) == _csvs(single / 'one')
     assert _results(work)['metrics'] == _results(single / 'one')['metrics']
+    # fold 3 ends in the same state: weights, optimiser, schedulers, RNG
+    from basicda.engine.checkpoint import safe_load
+    a, b = (safe_load(str(w / 'folds' / '3' / 'epoch_3.pth')) for w in (single / 'one', work))
+    assert a['meta']['iter'] == b['meta']['iter'] == 18
+    for key in a['state_dict']:
+        assert torch.equal(a['state_dict'][key], b['state_dict'][key]), key
+    assert repr(a['optimizer']) == repr(b['optimizer'])
+    assert a['param_schedulers'] == b['param_schedulers']
+    assert torch.equal(a['rng_state']['torch'], b['rng_state']['torch'])
 
 
 @pytest.mark.slow
@@ -187,7 +197,6 @@ def test_every_fold_starts_from_init_checkpoint_and_metric_is_pluggable(tmp_path
     """With lr = 0 every fold's model stays the init checkpoint, so every held-out
     score is that model's output (oracle: a direct forward); the registered metric
     replaces the default, pooled over all rows and averaged over folds."""
-    import torch
 
     from tests.basicda.engine.loop_toys import ToyMLP, ToySubjectDataset
 
