@@ -1,11 +1,12 @@
-"""The optional pseudo-label refresh of the CluP student (PseudoLabelRefreshHook):
-the dataset/sampler update, the refresh rounds of a tiny run, interval=0 being a no-op,
-and resume after a refresh (bit-identical weights, refreshed labels restored).
+"""The optional pseudo-label refresh of the CluP student (rounds of RoundBasedTrainLoop
+with PseudoLabelRefreshHook): the dataset/sampler update, the refresh rounds of a tiny
+run, their labels against an independent recomputation and against the first (hook)
+implementation, a run without a round being the plain student, and a kill between
+rounds + --resume (bit-identical weights, refreshed labels restored, not recomputed).
 
 The student starts from random init on a hand-made artefact (no source/SwAV stages),
 so the whole file takes a few tiny trainings."""
 import os
-import shutil
 from types import SimpleNamespace
 
 import pytest
