@@ -7,7 +7,6 @@ rounds + --resume (bit-identical weights, refreshed labels restored, not recompu
 The student starts from random init on a hand-made artefact (no source/SwAV stages),
 so the whole file takes a few tiny trainings."""
 import os
-from types import SimpleNamespace
 
 import pytest
 import torch
