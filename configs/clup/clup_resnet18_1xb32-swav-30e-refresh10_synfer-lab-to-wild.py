@@ -8,7 +8,7 @@ _base_ = ['./clup_resnet18_1xb32-swav-30e_synfer-lab-to-wild.py']
 # the refresh pass reads the training target list with the test pipeline, unshuffled,
 # every sample once; the train loader re-forks its workers every epoch
 # (persistent_workers=False in the base), so they see the new labels
-refresh_dataloader = dict(
+_refresh_dataloader = dict(
     batch_size=128,
     num_workers=0,
     sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
@@ -21,5 +21,5 @@ train_cfg = dict(type='RoundBasedTrainLoop', round_interval=10,
                  selection=dict(type='clup_refresh_selection'))
 custom_hooks = [
     dict(type='OracleTracker', target_prefixes=['wild_test']),
-    dict(type='PseudoLabelRefreshHook', refresh_dataloader=refresh_dataloader),
+    dict(type='PseudoLabelRefreshHook', refresh_dataloader=_refresh_dataloader),
 ]

@@ -1,7 +1,7 @@
 # The tiny CluP student (32 px, 4 epochs) with the pseudo-label refresh after every
 # epoch (rounds 1-3); every checkpoint is kept so a test can resume from any epoch.
 _base_ = ['./tiny_clup_student.py']
-refresh_dataloader = dict(
+_refresh_dataloader = dict(
     batch_size=16,
     num_workers=0,
     sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
@@ -14,6 +14,6 @@ train_cfg = dict(type='RoundBasedTrainLoop', round_interval=1,
                  selection=dict(type='clup_refresh_selection'))
 custom_hooks = [
     dict(type='OracleTracker', target_prefixes=['wild_test']),
-    dict(type='PseudoLabelRefreshHook', refresh_dataloader=refresh_dataloader),
+    dict(type='PseudoLabelRefreshHook', refresh_dataloader=_refresh_dataloader),
 ]
 default_hooks = dict(checkpoint=dict(max_keep_ckpts=-1))

@@ -262,7 +262,7 @@ def test_refresh_labels_are_the_students_pseudo_labels(straight, synfer_workdir,
     init_default_scope('ferda')
     monkeypatch.chdir(synfer_workdir)
     cfg = Config.fromfile(REFRESH)
-    loader = Runner.build_dataloader(cfg.refresh_dataloader, seed=0)
+    loader = Runner.build_dataloader(cfg.custom_hooks[1].refresh_dataloader, seed=0)
     for r in (1, 2, 3):
         model = MODELS.build(cfg.model)
         model.load_state_dict(_load(straight / f'epoch_{r}.pth')['state_dict'])
