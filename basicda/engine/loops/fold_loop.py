@@ -161,6 +161,11 @@ class FoldLoop(BaseLoop):
                             ('checkpoint_interval', checkpoint_interval)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f'FoldLoop: {name} must be an int >= 1, got {value!r}')
+        if runner.cfg.get('load_from') is not None:
+            raise ValueError(f'FoldLoop builds a fresh model for every fold, so load_from='
+                             f"{runner.cfg.load_from!r} would be ignored: give a pre-trained "
+                             'model as train_cfg.init_checkpoint, and resume with --resume '
+                             'without a path (each fold resumes from folds/<f>/)')
         self._loader_cfg = copy.deepcopy(dataloader)
         self._eval_cfg = copy.deepcopy(eval_dataloader)
         super().__init__(runner, dataloader)

@@ -184,8 +184,9 @@ def test_kill_in_fold_3_then_resume_skips_folds_1_and_2(single):
      'set default_hooks.checkpoint=None'),
     ('val_cfg = dict()\nval_dataloader = _base_.train_cfg.eval_dataloader\n'
      "val_evaluator = dict(type='ClsMetric', num_classes=3)\n", 'remove val_cfg'),
+    ("load_from = 'pretrained.pth'\n", 'train_cfg.init_checkpoint'),
 ])
-def test_fold_loop_refuses_a_checkpoint_hook_and_a_validation_loop(tmp_path, extra, match):
+def test_fold_loop_refuses_a_checkpoint_hook_a_validation_loop_and_load_from(tmp_path, extra, match):
     config = tmp_path / 'bad.py'
     config.write_text(f'_base_ = [{LOSO!r}]\n' + extra)
     bad = run(train_cmd(str(config), '--work-dir', 'bad'), cwd=tmp_path, check=False)
