@@ -53,21 +53,16 @@ from torch.utils.data import Subset
 
 from basicda.engine.checkpoint import atomic_write_bytes, latest_checkpoint, safe_load
 from basicda.engine.hooks.rng_state import capture_rng_state, restore_rng_state
-from basicda.evaluation.functional import cls_metrics, confusion_matrix
 from basicda.registry import LOOPS
 
-from .folds import assign_folds, fold_split
+from .folds import assign_folds, fold_metrics, fold_split, read_fold_csv
 from .round_loop import build_function
 from .samplers import make_single_process
 
-__all__ = ['FoldLoop', 'fold_seed', 'config_sha256', 'fold_metrics']
+__all__ = ['FoldLoop', 'fold_seed', 'config_sha256']
 
 #: config keys that say where/how a run is launched, not what it computes
 _RUN_KEYS = ('work_dir', 'resume', 'load_from', 'launcher', 'model_wrapper_cfg', 'gpu_ids')
-#: the scalar metrics of fold_metrics
-_AVERAGED = ('accuracy', 'mca', 'macro_f1')
-
-
 def fold_seed(seed: int, held_out: Sequence) -> int:
     """The seed of the fold that holds out ``held_out``: a function of (run seed,
     held-out subjects) only, so a fold starts from the same RNG state on any rank,
@@ -93,33 +88,8 @@ def _file_sha256(path: str) -> str:
     return digest.hexdigest()
 
 
-def fold_metrics(labels: Sequence[int], predictions: Sequence[int], num_classes: int) -> dict:
-    """Accuracy, MCA, macro-F1 and the confusion matrix of one set of predictions.
-
-    Shape:
-        - labels, predictions: :math:`(N,)` class indices in [0, C).
-    """
-    confusion = confusion_matrix(torch.as_tensor(labels), torch.as_tensor(predictions),
-                                 num_classes)
-    metrics = cls_metrics(confusion)
-    out = {k: float(metrics[k]) for k in _AVERAGED}
-    out['confusion'] = confusion.tolist()
-    return out
-
-
 def _scalars(metrics: dict) -> str:
     return ', '.join(f'{k} {v:.4f}' for k, v in metrics.items() if isinstance(v, float))
-
-
-def _read_csv(path: str) -> dict:
-    """Columns of a ``folds/<f>.csv`` as lists (index, label, prediction as ints)."""
-    with open(path) as f:
-        header = f.readline().rstrip('\n').split(',')
-        rows = [line.rstrip('\n').split(',') for line in f if line.strip()]
-    cols = {name: [r[i] for r in rows] for i, name in enumerate(header)}
-    for key in ('index', 'label', 'prediction'):
-        cols[key] = [int(v) for v in cols[key]]
-    return cols
 
 
 @LOOPS.register_module()
@@ -388,7 +358,7 @@ class FoldLoop(BaseLoop):
                   f'({len(test_idx)} samples), training on {len(train_idx)}', logger='current')
         checkpoint = self._train_fold(fold, config_hash)
         csv = self._predict(fold, test_idx)
-        cols = _read_csv(csv)
+        cols = read_fold_csv(csv)
         num_classes = sum(1 for name in cols if name.startswith('score_'))
         manifest = dict(
             fold=fold, held_out=self.held_out[fold - 1], num_samples=len(test_idx),
@@ -437,7 +407,7 @@ class FoldLoop(BaseLoop):
         for fold in range(1, self.num_folds + 1):
             with open(self._path(f'{fold}.json')) as f:
                 info = json.load(f)
-            cols = _read_csv(self._path(info['predictions']))
+            cols = read_fold_csv(self._path(info['predictions']))
             num_classes = sum(1 for name in cols if name.startswith('score_'))
             labels += cols['label']
             predictions += cols['prediction']

@@ -1,4 +1,5 @@
-"""Subject-wise fold assignment for cross-validation, as pure functions.
+"""Subject-wise fold assignment for cross-validation, and the per-fold metrics and
+prediction files, as pure functions.
 
 A fold holds out a set of *subjects* (never single samples of a subject), so no
 face identity is both trained on and tested on:
@@ -18,10 +19,15 @@ Example (LOSO):
 from typing import Hashable, List, Optional, Sequence, Tuple
 
 import numpy as np
+import torch
 
-__all__ = ['assign_folds', 'fold_split', 'SCHEMES']
+from basicda.evaluation.functional import cls_metrics, confusion_matrix
+
+__all__ = ['assign_folds', 'fold_split', 'fold_metrics', 'read_fold_csv', 'SCHEMES']
 
 SCHEMES = ('loso', 'kfold')
+#: the scalar metrics of fold_metrics
+_AVERAGED = ('accuracy', 'mca', 'macro_f1')
 
 
 def _sorted_subjects(subjects: Sequence[Hashable]) -> list:
@@ -91,3 +97,28 @@ def fold_split(subjects: Sequence[Hashable], held_out: Sequence[Hashable]
     train = [i for i, s in enumerate(subjects) if s not in held]
     test = [i for i, s in enumerate(subjects) if s in held]
     return train, test
+
+
+def fold_metrics(labels: Sequence[int], predictions: Sequence[int], num_classes: int) -> dict:
+    """Accuracy, MCA, macro-F1 and the confusion matrix of one set of predictions.
+
+    Shape:
+        - labels, predictions: :math:`(N,)` class indices in [0, C).
+    """
+    confusion = confusion_matrix(torch.as_tensor(labels), torch.as_tensor(predictions),
+                                 num_classes)
+    metrics = cls_metrics(confusion)
+    out = {k: float(metrics[k]) for k in _AVERAGED}
+    out['confusion'] = confusion.tolist()
+    return out
+
+
+def read_fold_csv(path: str) -> dict:
+    """Columns of a ``folds/<f>.csv`` as lists (index, label, prediction as ints)."""
+    with open(path) as f:
+        header = f.readline().rstrip('\n').split(',')
+        rows = [line.rstrip('\n').split(',') for line in f if line.strip()]
+    cols = {name: [r[i] for r in rows] for i, name in enumerate(header)}
+    for key in ('index', 'label', 'prediction'):
+        cols[key] = [int(v) for v in cols[key]]
+    return cols

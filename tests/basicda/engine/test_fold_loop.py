@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from basicda.engine.loops.fold_loop import fold_metrics, fold_seed
-from basicda.engine.loops.folds import assign_folds, fold_split
+from basicda.engine.loops.fold_loop import fold_seed
+from basicda.engine.loops.folds import assign_folds, fold_metrics, fold_split
 from tests.conftest import REPO, run, train_cmd
 
 LOSO = osp.join(REPO, 'tests', 'configs', 'tiny_fold_loso.py')
