@@ -222,3 +222,24 @@ def test_every_fold_starts_from_init_checkpoint_and_metric_is_pluggable(tmp_path
     per_fold = [f['error_rate'] for f in results['folds']]
     assert results['metrics']['fold_average'] == dict(
         errors=pytest.approx(errors / 5), error_rate=pytest.approx(np.mean(per_fold)))
+
+
+@pytest.mark.slow
+def test_two_process_kill_in_fold_3_then_resume(single):
+    """Rank 0 kills itself right after fold 3's epoch-1 checkpoint; torchrun then stops
+    rank 1 wherever it is in fold 2 or 4. Whatever rank 1 had written, the resumed
+    2-process run ends with the predictions and metrics of the uninterrupted run."""
+    config = _config(single, 'loso_kill2.py', kill=(3, 1))
+    script = osp.join(REPO, 'experiments', 'train.sh')
+    killed = run(['bash', script, 'killed2', config, '2'], cwd=single, check=False,
+                 env=dict(WORK_DIR='killed2'))
+    assert killed.returncode != 0
+    work = single / 'killed2'
+    assert (work / 'folds' / '1.json').exists() and not (work / 'folds' / '3.json').exists()
+    run(['bash', script, 'killed2', config, '2', '--resume'], cwd=single,
+        env=dict(WORK_DIR='killed2'))
+    log = (work / 'logs' / 'train.log').read_text()
+    assert 'fold 1: complete (verified), skipped' in log
+    assert 'fold 3: resumed from' in log
+    assert _csvs(work) == _csvs(single / 'one')
+    assert _results(work)['metrics'] == _results(single / 'one')['metrics']
