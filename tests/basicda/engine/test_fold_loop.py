@@ -243,3 +243,22 @@ def test_two_process_kill_in_fold_3_then_resume(single):
     assert 'fold 3: resumed from' in log
     assert _csvs(work) == _csvs(single / 'one')
     assert _results(work)['metrics'] == _results(single / 'one')['metrics']
+
+
+@pytest.mark.slow
+def test_kfold_pools_unequal_folds_unlike_the_fold_average(tmp_path):
+    run(train_cmd(LOSO, '--work-dir', 'k2', '--cfg-options', 'train_cfg.scheme=kfold',
+                  'train_cfg.num_folds=2'), cwd=tmp_path)
+    from tests.basicda.engine.loop_toys import ToySubjectDataset
+
+    results = _results(tmp_path / 'k2')
+    expected = assign_folds(ToySubjectDataset().subjects, 'kfold', num_folds=2, seed=0)
+    assert [f['held_out'] for f in results['folds']] == expected
+    rows = [line.split(',') for f in (1, 2) for line in
+            (tmp_path / 'k2' / 'folds' / f'{f}.csv').read_text().splitlines()[1:]]
+    correct = [r[2] == r[3] for r in rows]
+    sizes = [12 * len(held) for held in expected]  # 12 samples per subject: 36 and 24
+    assert len(rows) == sum(sizes) == 60
+    assert results['metrics']['pooled']['accuracy'] == pytest.approx(np.mean(correct))
+    per_fold = [np.mean(correct[:sizes[0]]), np.mean(correct[sizes[0]:])]
+    assert results['metrics']['fold_average']['accuracy'] == pytest.approx(np.mean(per_fold))
