@@ -16,7 +16,10 @@ _refresh_dataloader = dict(
     dataset=dict(type='FaceDataset', reader={{_base_.train_dataloader.dataset.dataset.reader}},
                  pipeline={{_base_._test_pipeline}}, crop='box', num_classes=7,
                  cache_images=True))
+# a refresh round after epochs 10 and 20 (basicda/engine/loops/round_loop.py)
+train_cfg = dict(type='RoundBasedTrainLoop', round_interval=10,
+                 selection=dict(type='clup_refresh_selection'))
 custom_hooks = [
     dict(type='OracleTracker', target_prefixes=['wild_test']),
-    dict(type='PseudoLabelRefreshHook', interval=10, refresh_dataloader=_refresh_dataloader),
+    dict(type='PseudoLabelRefreshHook', refresh_dataloader=_refresh_dataloader),
 ]

@@ -10,8 +10,10 @@ _refresh_dataloader = dict(
                  pipeline=[dict(type='TVResize', size=(32, 32), antialias=True)], crop='box',
                  num_classes=7, cache_images=True))
 train_dataloader = dict(drop_last=True)  # refreshed sizes vary: no last batch of one
+train_cfg = dict(type='RoundBasedTrainLoop', round_interval=1,
+                 selection=dict(type='clup_refresh_selection'))
 custom_hooks = [
     dict(type='OracleTracker', target_prefixes=['wild_test']),
-    dict(type='PseudoLabelRefreshHook', interval=1, refresh_dataloader=_refresh_dataloader),
+    dict(type='PseudoLabelRefreshHook', refresh_dataloader=_refresh_dataloader),
 ]
 default_hooks = dict(checkpoint=dict(max_keep_ckpts=-1))

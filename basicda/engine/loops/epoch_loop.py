@@ -21,11 +21,20 @@ class ResumableEpochBasedTrainLoop(EpochBasedTrainLoop):
     Same arguments as mmengine's ``EpochBasedTrainLoop``.
     """
 
+    #: whether a resumed checkpoint may carry the round state of ``RoundBasedTrainLoop``
+    accepts_rounds = False
+
     def _val_due(self, epoch: int) -> bool:
         return (self.runner.val_loop is not None and epoch >= self.val_begin
                 and (epoch % self.val_interval == 0 or epoch == self._max_epochs))
 
     def run(self):
+        state = self.runner.message_hub.get_info('round_loop')
+        if self._epoch > 0 and state is not None and not self.accepts_rounds:
+            raise ValueError(f'the checkpoint was trained in rounds (round {state["round"]}, '
+                             f'round_interval {state["interval"]}) that changed the training '
+                             f'set, but this run has train_cfg.type={type(self).__name__}: '
+                             "resume with train_cfg.type='RoundBasedTrainLoop'")
         self.runner.call_hook('before_train')
         if self._epoch > 0:  # resumed from epoch_{self._epoch}.pth
             self._decide_current_val_interval()

@@ -49,12 +49,17 @@ class PseudoLabelDataset(torch.utils.data.Dataset):
         print_log(f'PseudoLabelDataset: {len(self.selected)} of {len(self.dataset)} target '
                   f'samples selected; per pseudo-class {counts.tolist()}', logger='current')
 
+    def apply_selection(self, result: dict) -> None:
+        """A refresh round's ``labels``, ``selected`` and ``soft`` (the
+        ``RoundBasedTrainLoop`` protocol): :meth:`set_pseudo_labels`."""
+        self.set_pseudo_labels(result['labels'], result['selected'], result.get('soft'))
+
     def set_pseudo_labels(self, labels: torch.Tensor, selected: torch.Tensor,
                           soft: Optional[torch.Tensor] = None) -> None:
         """Replace the pseudo-labels and the selection in place (a CluP refresh).
 
         The length changes with the selection: a sampler that cached it must be
-        updated too (:func:`ferda.methods.clup.refresh.update_sampler_length`).
+        updated too (:func:`basicda.engine.loops.update_sampler_length`).
 
         Args:
             labels: (N,) integer pseudo-label per target sample (N = the wrapped

@@ -1,12 +1,12 @@
-"""The optional pseudo-label refresh of the CluP student (PseudoLabelRefreshHook):
-the dataset/sampler update, the refresh rounds of a tiny run, interval=0 being a no-op,
-and resume after a refresh (bit-identical weights, refreshed labels restored).
+"""The optional pseudo-label refresh of the CluP student (rounds of RoundBasedTrainLoop
+with PseudoLabelRefreshHook): the dataset/sampler update, the refresh rounds of a tiny
+run, their labels against an independent recomputation and against the first (hook)
+implementation, a run without a round being the plain student, and a kill between
+rounds + --resume (bit-identical weights, refreshed labels restored, not recomputed).
 
 The student starts from random init on a hand-made artefact (no source/SwAV stages),
 so the whole file takes a few tiny trainings."""
 import os
-import shutil
-from types import SimpleNamespace
 
 import pytest
 import torch
@@ -66,9 +66,10 @@ def artefact(synfer_workdir):
     return path
 
 
-def _train(cwd, config, work, artefact, *extra):
+def _train(cwd, config, work, artefact, *extra, check=True):
     return run(train_cmd(config, '--work-dir', str(work), *extra, '--cfg-options',
-                         f'train_dataloader.dataset.labels_file={artefact}'), cwd=cwd)
+                         f'train_dataloader.dataset.labels_file={artefact}'), cwd=cwd,
+               check=check)
 
 
 @pytest.fixture(scope='module')
@@ -130,29 +131,16 @@ def test_set_pseudo_labels_and_sampler_update(synfer_workdir, artefact, monkeypa
     assert len(dataset) == 4  # the failed calls changed nothing
 
 
-def test_hook_arguments_and_resume_checks():
+def test_round_schedule_and_hook_arguments():
+    from basicda.engine.loops.round_loop import round_due, rounds_done
     from ferda.methods.clup import PseudoLabelRefreshHook
-    from ferda.methods.clup.refresh import refresh_due, refreshes_done
 
-    assert [e for e in range(1, 31) if refresh_due(e, 10, 30)] == [10, 20]
-    assert not any(refresh_due(e, 0, 30) for e in range(1, 31))
-    assert [refreshes_done(e, 2, 4) for e in range(5)] == [0, 0, 1, 1, 1]
-    with pytest.raises(ValueError, match='interval must be an int >= 0'):
-        PseudoLabelRefreshHook(interval=-1)
-    with pytest.raises(ValueError, match='needs refresh_dataloader'):
-        PseudoLabelRefreshHook(interval=2)
-    assert PseudoLabelRefreshHook(1, {}, fraction=0.2, mode=None).overrides == {'fraction': 0.2}
-    runner = SimpleNamespace(_resume=True, max_epochs=4)
-    hook = PseudoLabelRefreshHook(interval=2, refresh_dataloader={})
-    hook.after_load_checkpoint(runner, {'meta': {'epoch': 1, 'iter': 3}})  # before round 1
-    with pytest.raises(RuntimeError, match="no 'clup_refresh' state"):
-        hook.after_load_checkpoint(runner, {'meta': {'epoch': 2, 'iter': 6}})
-    refreshed = {'meta': {'epoch': 2, 'iter': 6}, 'clup_refresh': {'round': 1, 'interval': 2}}
-    with pytest.raises(ValueError, match='resume with interval=2'):
-        PseudoLabelRefreshHook().after_load_checkpoint(runner, refreshed)
-    PseudoLabelRefreshHook().after_load_checkpoint(runner, {'meta': {'epoch': 2, 'iter': 6}})
-    # load_from (not a resume) only loads weights
-    hook.after_load_checkpoint(SimpleNamespace(_resume=False), {'meta': {'epoch': 2}})
+    assert [e for e in range(1, 31) if round_due(e, 10, 30)] == [10, 20]
+    assert [rounds_done(e, 2, 4) for e in range(5)] == [0, 0, 1, 1, 1]
+    assert [rounds_done(e, 1, 4) for e in range(5)] == [0, 1, 2, 3, 3]
+    with pytest.raises(TypeError, match='needs refresh_dataloader=dict'):
+        PseudoLabelRefreshHook(refresh_dataloader=None)
+    assert PseudoLabelRefreshHook({}, fraction=0.2, mode=None).overrides == {'fraction': 0.2}
 
 
 def test_synfer_refresh_config():
@@ -168,11 +156,13 @@ def test_synfer_refresh_config():
     base = Config.fromfile(path.replace('-refresh10', ''))
     assert cfg.pipeline == base.pipeline and cfg.custom_hooks[0] == base.custom_hooks[0]
     hook = HOOKS.build(cfg.custom_hooks[1])
-    assert hook.interval == 10 and hook.overrides == {}
+    assert hook.overrides == {}
+    assert cfg.train_cfg == dict(type='RoundBasedTrainLoop', max_epochs=30, val_interval=1,
+                                 round_interval=10, selection=dict(type='clup_refresh_selection'))
     refresh = hook.refresh_dataloader
     assert refresh['dataset']['reader'] == cfg.train_dataloader.dataset.dataset.reader
-    assert refresh['dataset']['pipeline'] == cfg.test_pipeline
-    assert cfg.test_pipeline == cfg.val_dataloader.dataset.pipeline
+    assert refresh['dataset']['pipeline'] == cfg._test_pipeline
+    assert cfg._test_pipeline == cfg.val_dataloader.dataset.pipeline
     assert refresh['sampler'] == dict(type='DefaultSampler', shuffle=False, round_up=False)
     assert cfg.train_dataloader.persistent_workers is False
 
@@ -187,10 +177,12 @@ def test_refresh_rounds_rewrite_the_training_set(straight, artefact):
         assert set(out) == MAIN_KEYS | {'round', 'epoch', 'source_artefact'}
         assert (out['round'], out['epoch'], out['seed']) == (r, r, 1234 + r)
         assert out['settings_hash'] == settings_hash(dict(SETTINGS, seed=1234 + r))
-        state = _load(straight / f'epoch_{r}.pth')['clup_refresh']
+        state = _load(straight / f'epoch_{r}.pth')['message_hub']['runtime_info']['round_loop']
         # the dataset (whose selection the checkpoint stores) trains on this selection
-        assert state['round'] == r and torch.equal(state['selected'], out['selected'])
-        assert torch.equal(state['labels'], out['labels'])
+        assert state['round'] == r and torch.equal(state['result']['selected'], out['selected'])
+        assert torch.equal(state['result']['labels'], out['labels'])
+        assert state['inputs']['settings'] == dict(SETTINGS, seed=1234 + r)
+        assert state['inputs']['feat']['shape'][0] == 49
         n = len(out['selected'])
         assert f'pseudo-label refresh round {r} after epoch {r}: selected {n}/49' in log
         # the next epoch has the new length (drop_last, batch 8)
@@ -198,43 +190,104 @@ def test_refresh_rounds_rewrite_the_training_set(straight, artefact):
     assert 'diag/refresh_selection_precision' in log and 'refresh_round: 3.0000' in log
 
 
-def test_interval_zero_is_the_plain_student(synfer_workdir, artefact, straight):
-    # hook present with interval=0 vs the config without the hook: same run
+def test_no_round_is_the_plain_student(synfer_workdir, artefact, straight):
+    # one epoch of the refreshing config (no round: never after the last epoch) vs the
+    # config without the refresh: the round loop and the hook change nothing else
     off, plain = synfer_workdir / 'runs' / 'refresh_off', synfer_workdir / 'runs' / 'plain'
-    _train(synfer_workdir, REFRESH, off, artefact, '--cfg-options', 'custom_hooks.1.interval=0',
-           'train_cfg.max_epochs=1')
+    _train(synfer_workdir, REFRESH, off, artefact, '--cfg-options', 'train_cfg.max_epochs=1')
     _train(synfer_workdir, STUDENT, plain, artefact, '--cfg-options', 'train_cfg.max_epochs=1')
     assert not list(off.glob('pseudo_labels_refresh_*'))
-    assert 'pseudo-label refresh' not in (off / 'logs' / 'train.log').read_text()
+    assert 'pseudo-label refresh round' not in (off / 'logs' / 'train.log').read_text()
     a, b = _load(off / 'epoch_1.pth'), _load(plain / 'epoch_1.pth')
-    assert 'clup_refresh' not in a
+    assert 'round_loop' not in a['message_hub']['runtime_info']
     for key in a['state_dict']:
         assert torch.equal(a['state_dict'][key], b['state_dict'][key]), key
-    # a checkpoint without refresh state cannot resume a refreshing run past round 1
-    bad = run(train_cmd(REFRESH, '--work-dir', str(off), '--resume', str(off / 'epoch_1.pth'),
-                        '--cfg-options', f'train_dataloader.dataset.labels_file={artefact}'),
-              cwd=synfer_workdir, check=False)
-    assert bad.returncode != 0 and "no 'clup_refresh' state" in bad.stderr
+    # a checkpoint without round state cannot resume a refreshing run past round 1
+    bad = _train(synfer_workdir, REFRESH, plain, artefact, '--resume',
+                 str(plain / 'epoch_1.pth'), check=False)
+    assert bad.returncode != 0 and "no 'round_loop' state" in bad.stderr
 
 
-def test_resume_after_a_refresh_ends_with_the_same_weights(synfer_workdir, artefact, straight):
-    resumed = synfer_workdir / 'runs' / 'refresh_resumed'
-    resumed.mkdir(parents=True)
-    shutil.copy(straight / 'epoch_2.pth', resumed / 'epoch_2.pth')
-    _train(synfer_workdir, REFRESH, resumed, artefact, '--resume', str(resumed / 'epoch_2.pth'))
-    log = (resumed / 'logs' / 'train.log').read_text()
+def test_kill_between_rounds_then_resume_continues_with_the_same_selection(
+        synfer_workdir, artefact, straight):
+    config = synfer_workdir / 'refresh_kill.py'
+    config.write_text(f"_base_ = [{REFRESH!r}]\n"
+                      "custom_imports = dict(imports=['tests.basicda.engine.loop_toys'], "
+                      "allow_failed_imports=False)\n"
+                      "custom_hooks = _base_.custom_hooks + "
+                      "[dict(type='KillAfterEpochHook', epoch=2)]\n")
+    work = synfer_workdir / 'runs' / 'refresh_killed'
+    killed = _train(synfer_workdir, str(config), work, artefact, check=False)
+    assert killed.returncode == -9, killed.stderr[-3000:]
+    assert (work / 'pseudo_labels_refresh_2.pt').exists()
+    assert not (work / 'pseudo_labels_refresh_3.pt').exists()
+    _train(synfer_workdir, str(config), work, artefact, '--resume')
+    log = (work / 'logs' / 'train.log').read_text()
     round2 = torch.load(straight / 'pseudo_labels_refresh_2.pt', weights_only=True)
-    assert (f'resumed at epoch 2 with refresh round 2: {len(round2["selected"])} of 49'
-            in log)
-    assert not (resumed / 'pseudo_labels_refresh_2.pt').exists()  # restored, not recomputed
+    assert f'resumed at epoch 2 with round 2: {len(round2["selected"])} training samples' in log
+    assert log.count('pseudo-label refresh round 2 after') == 1  # restored, not recomputed
     # round 3 is recomputed after the resume, from the same student
-    a = torch.load(straight / 'pseudo_labels_refresh_3.pt', weights_only=True)
-    b = torch.load(resumed / 'pseudo_labels_refresh_3.pt', weights_only=True)
-    for key in ('labels', 'conf', 'soft', 'selected', 'predictions'):
-        assert torch.equal(a[key], b[key]), key
-    assert a['teacher_sha256'] == b['teacher_sha256']
-    a, b = _load(straight / 'epoch_4.pth'), _load(resumed / 'epoch_4.pth')
+    for r in (2, 3):
+        a, b = _round_labels(straight, r), _round_labels(work, r)
+        for key in a:
+            assert torch.equal(a[key], b[key]), (r, key)
+    a, b = _load(straight / 'epoch_4.pth'), _load(work / 'epoch_4.pth')
     for key in a['state_dict']:
         torch.testing.assert_close(a['state_dict'][key], b['state_dict'][key], rtol=0, atol=0,
                                    msg=f'{key} differs after resume')
-    assert torch.equal(a['clup_refresh']['selected'], b['clup_refresh']['selected'])
+    for key in ('state', 'param_groups'):
+        assert repr(a['optimizer'][key]) == repr(b['optimizer'][key])
+    assert a['param_schedulers'] == b['param_schedulers']
+    sa, sb = (c['message_hub']['runtime_info']['round_loop'] for c in (a, b))
+    assert torch.equal(sa['result']['selected'], sb['result']['selected'])
+    assert sa['inputs'] == sb['inputs']
+
+
+def _round_labels(work, r):
+    out = torch.load(work / f'pseudo_labels_refresh_{r}.pt', weights_only=True)
+    return {k: out[k] for k in ('labels', 'selected', 'soft', 'conf', 'predictions')}
+
+
+def test_refresh_labels_are_the_students_pseudo_labels(straight, synfer_workdir, monkeypatch):
+    """Oracle for every refresh round r: the student of epoch_r.pth (the weights the
+    refresh relabelled with) embeds target train with the refresh loader, and
+    clup_pseudo_labels with the artefact's settings and seed 1234 + r labels it."""
+    import ferda.methods  # noqa: F401
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import Runner
+
+    from ferda.methods.clup.loop import clup_pseudo_labels, embed_dataset
+    from ferda.registry import MODELS
+
+    init_default_scope('ferda')
+    monkeypatch.chdir(synfer_workdir)
+    cfg = Config.fromfile(REFRESH)
+    loader = Runner.build_dataloader(cfg.custom_hooks[1].refresh_dataloader, seed=0)
+    for r in (1, 2, 3):
+        model = MODELS.build(cfg.model)
+        model.load_state_dict(_load(straight / f'epoch_{r}.pth')['state_dict'])
+        model.eval()
+        gathered = embed_dataset(model, loader)
+        expected = clup_pseudo_labels(gathered['feat'], gathered['logits'],
+                                      **dict(SETTINGS, seed=1234 + r))
+        found = _round_labels(straight, r)
+        for key in found:
+            torch.testing.assert_close(found[key], torch.as_tensor(expected[key]), rtol=0,
+                                       atol=0, msg=f'round {r}: {key}')
+
+
+GOLDEN = os.path.join(os.path.dirname(__file__), 'refresh_golden.json')
+
+
+def test_refresh_labels_equal_those_of_the_hook_implementation(straight):
+    """The rounds' labels and selections of this tiny run as the first implementation
+    (PseudoLabelRefreshHook, a hook that rewrote the loop's sampler and max_iters)
+    produced them, recorded before the refresh moved onto RoundBasedTrainLoop."""
+    import json
+
+    with open(GOLDEN) as f:
+        golden = json.load(f)
+    for r in (1, 2, 3):
+        found = _round_labels(straight, r)
+        assert found['selected'].tolist() == golden[str(r)]['selected'], r
+        assert found['labels'].tolist() == golden[str(r)]['labels'], r
