@@ -237,7 +237,7 @@ class ClusterPseudoLabelLoop(BaseLoop):
                              before_batch=before_batch)
 
     def _expected(self, dataset) -> dict:
-        load_from = self.runner._load_from
+        load_from = self.runner.load_from
         if not load_from:
             raise ValueError('the pseudo-label pass needs the source model: set load_from=<source '
                              'checkpoint> (experiments/clup.sh does)')
@@ -267,7 +267,7 @@ class ClusterPseudoLabelLoop(BaseLoop):
             result = broadcast_object(result)
             artefact = dict(result, **expected, **self.settings,
                             num_classes=int(gathered['logits'].shape[1]),
-                            num_samples=len(dataset), teacher_checkpoint=runner._load_from)
+                            num_samples=len(dataset), teacher_checkpoint=runner.load_from)
             if rank == 0:
                 for t, (cand, ids) in enumerate(zip(result['candidates'],
                                                     result['cluster_ids']), 1):

@@ -1,0 +1,103 @@
+"""MethodStateHook in a ResumableIterBasedTrainLoop run: per-rank state is gathered
+exactly when a checkpoint is written (iterations 3, 6 and the last, 7, for
+``CheckpointHook(interval=3, by_epoch=False)`` and ``max_iters=7``), and no
+collective runs on the other iterations."""
+import json
+import os.path as osp
+
+import torch
+from mmengine.model import BaseModel
+from torch import nn
+from torch.utils.data import Dataset
+
+from basicda.engine import DARunner
+from basicda.engine.checkpoint import safe_load
+from basicda.ops.gather import all_gather_cat, world_info
+
+MAX_ITERS, INTERVAL = 7, 3
+
+
+class _Points(Dataset):
+
+    def __len__(self):
+        return 4
+
+    def __getitem__(self, i):
+        return dict(inputs=torch.tensor([float(i), 1.0]))
+
+
+class _PerRankStateModel(BaseModel):
+    """Per-rank state ``steps * (rank + 1)``; ``sync_method_state`` gathers it."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(2, 1)
+        self.steps = 0
+        self.sync_calls = []  # runner iteration (steps done) at every collective
+        self._gathered = None
+
+    def forward(self, inputs, data_samples=None, mode='tensor'):
+        if mode != 'loss':
+            return self.linear(inputs)
+        self.steps += 1
+        return dict(loss=self.linear(inputs).pow(2).mean())
+
+    def sync_method_state(self):
+        self.sync_calls.append(self.steps)
+        rank, _ = world_info()
+        self._gathered = all_gather_cat(torch.tensor([self.steps * (rank + 1)]))
+
+    def method_state_dict(self):
+        return dict(per_rank=self._gathered.clone())
+
+    def load_method_state_dict(self, state):
+        self._gathered = state['per_rank']
+
+
+def _train(work_dir, train_cfg=None, by_epoch=False):
+    train_cfg = train_cfg or dict(type='ResumableIterBasedTrainLoop', max_iters=MAX_ITERS)
+    runner = DARunner(
+        model=_PerRankStateModel(), work_dir=work_dir,
+        train_dataloader=dict(dataset=_Points(), batch_size=2, num_workers=0,
+                              sampler=dict(type='DefaultSampler', shuffle=False),
+                              collate_fn=dict(type='default_collate')),
+        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01)),
+        train_cfg=train_cfg,
+        default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=INTERVAL,
+                                           by_epoch=by_epoch),
+                           logger=dict(type='LoggerHook', interval=100)),
+        custom_hooks=[dict(type='MethodStateHook')], default_scope='basicda')
+    runner.train()
+    return runner.model.sync_calls
+
+
+def _worker(rank, world_size, work_dir):
+    calls = _train(work_dir)
+    with open(osp.join(work_dir, f'calls_rank{rank}.json'), 'w') as f:
+        json.dump(calls, f)
+
+
+def test_state_is_gathered_only_when_a_checkpoint_is_written(tmp_path):
+    from tests.dist_utils import spawn_gloo
+
+    spawn_gloo(_worker, 2, str(tmp_path))
+    for rank in range(2):
+        with open(tmp_path / f'calls_rank{rank}.json') as f:
+            # one collective per checkpoint (iter_3, iter_6, iter_7), none in between
+            assert json.load(f) == [3, 6, 7]
+    for step in (3, 6, 7):
+        state = safe_load(str(tmp_path / f'iter_{step}.pth'))['method_state']
+        # rank 0 wrote both ranks' state as of that checkpoint: steps * (rank + 1)
+        assert state['per_rank'].tolist() == [step, 2 * step]
+
+
+def test_one_process_syncs_at_every_checkpoint(tmp_path):
+    assert _train(str(tmp_path)) == [3, 6, 7]
+    assert safe_load(str(tmp_path / 'iter_6.pth'))['method_state']['per_rank'].tolist() == [6]
+
+
+def test_epoch_runs_sync_only_at_checkpointed_epochs(tmp_path):
+    # 2 iterations per epoch, 4 epochs, checkpoints after epochs 3 and 4 (the last)
+    calls = _train(str(tmp_path), dict(type='EpochBasedTrainLoop', max_epochs=4), by_epoch=True)
+    assert calls == [6, 8]
+    assert safe_load(str(tmp_path / 'epoch_3.pth'))['method_state']['per_rank'].tolist() == [6]
