@@ -21,7 +21,7 @@ from typing import Callable, Dict, Iterable, Mapping, Optional, Sequence, Tuple,
 import torch
 from torch import Tensor
 
-from basicda.ops.gather import gather_by_index
+from basicda.ops.embed import embed_by_index
 
 __all__ = ['IndexedBank', 'BANK_INIT', 'fill_bank']
 
@@ -199,7 +199,7 @@ def fill_bank(bank: IndexedBank, loader: Iterable, forward_fn: ForwardFn,
     """Write every row of ``bank`` from one pass over ``loader``, on every rank.
 
     Each rank runs ``forward_fn`` on its shard; the outputs are gathered by
-    dataset index (:func:`basicda.ops.gather.gather_by_index`, the identity on
+    dataset index (:func:`basicda.ops.embed.embed_by_index`, the identity on
     one process) and all :math:`N` rows written, so the replicas are identical
     and equal to a one-process fill. ``loader`` must yield every dataset index
     exactly once over all ranks: unshuffled, no ``drop_last``, and a
@@ -225,23 +225,13 @@ def fill_bank(bank: IndexedBank, loader: Iterable, forward_fn: ForwardFn,
     if set(fields) != set(bank.fields):
         raise KeyError(f'fill_bank writes whole rows: fields must be the bank fields '
                        f'{sorted(bank.fields)}, got {sorted(fields)}')
-    indices, parts = [], {name: [] for name in fields}
-    for batch in loader:
+    computed = [0]
+
+    def counted(batch):
         index, values = forward_fn(batch)
-        missing = [name for name in fields if name not in values]
-        if missing:
-            raise KeyError(f'forward_fn returned {sorted(values)}, missing fields {missing}')
-        indices.append(torch.as_tensor(index).reshape(-1).to(bank.device, torch.long))
-        for name in fields:
-            parts[name].append(values[name].detach().to(bank.device))
-    if indices:
-        index = torch.cat(indices)
-        local = {name: torch.cat(chunks) for name, chunks in parts.items()}
-    else:
-        # an empty shard (more ranks than batches) still joins the collectives
-        index = torch.zeros(0, dtype=torch.long, device=bank.device)
-        local = {name: torch.zeros(0, width, dtype=bank.get(name).dtype, device=bank.device)
-                 for name, width in bank.fields.items()}
-    full = gather_by_index(index, local, bank.num_samples)  # name -> (N, width)
-    bank.update(torch.arange(bank.num_samples, device=bank.device), **full)
-    return int(index.numel())
+        computed[0] += torch.as_tensor(index).numel()
+        return index, values
+
+    rows = embed_by_index(loader, counted, bank.num_samples, keys=fields, device=bank.device)
+    bank.update(rows['index'], **{name: rows[name] for name in fields})
+    return computed[0]

@@ -14,6 +14,7 @@ only tests): the runner loads the source checkpoint (``load_from``), and this lo
 An existing artefact is loaded and verified, never silently recomputed
 (``force_relabel=True`` recomputes).
 """
+import itertools
 import os.path as osp
 from typing import Callable, Dict, Optional, Sequence, Tuple
 
@@ -23,7 +24,8 @@ from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmengine.runner import BaseLoop
 
-from basicda.ops.gather import broadcast_object, gather_by_index, world_info
+from basicda.ops.embed import embed_by_index
+from basicda.ops.gather import broadcast_object, world_info
 from basicda.ops.kmeans import KMEANS_BACKENDS, kmeans
 from basicda.pseudo_label import (LABELED_SAMPLES_MODES, iterative_cluster_selection,
                                   pseudo_labels_by_mode, select_purest, shot_normalize)
@@ -120,7 +122,8 @@ def embed_batch(model, batch: dict) -> Tuple[torch.Tensor, torch.Tensor, torch.T
 @torch.no_grad()
 def embed_dataset(model, dataloader, on_batch: Optional[Callable] = None,
                   before_batch: Optional[Callable] = None) -> Dict[str, torch.Tensor]:
-    """:func:`embed_batch` over a non-padding sharded loader, gathered by dataset index.
+    """:func:`embed_batch` over a non-padding sharded loader, gathered by dataset index
+    (:func:`basicda.ops.embed.embed_by_index`; rows are collected on the CPU).
 
     Args:
         model: as in :func:`embed_batch` (in eval mode).
@@ -133,19 +136,19 @@ def embed_dataset(model, dataloader, on_batch: Optional[Callable] = None,
         dict: ``feat`` (N, D) and ``logits`` (N, C), float32 on the CPU, row j = sample
         j, identical on every rank (N = ``len(dataloader.dataset)``).
     """
-    index, feats, logits = [], [], []
-    for i, batch in enumerate(dataloader):
+    batches = itertools.count()
+
+    def forward(batch):
+        i = next(batches)
         if before_batch is not None:
             before_batch(i, batch)
-        idx, feat, out, samples = embed_batch(model, batch)
-        index.append(torch.as_tensor(idx).reshape(-1).cpu())
-        feats.append(feat.cpu())
-        logits.append(out.cpu())
+        index, feat, logits, samples = embed_batch(model, batch)
         if on_batch is not None:
-            on_batch(i, batch, out, samples)
-    n = len(dataloader.dataset)
-    return gather_by_index(torch.cat(index), dict(feat=torch.cat(feats),
-                                                  logits=torch.cat(logits)), n)
+            on_batch(i, batch, logits, samples)
+        return index, dict(feat=feat, logits=logits)
+
+    rows = embed_by_index(dataloader, forward, len(dataloader.dataset), device='cpu')
+    return dict(feat=rows['feat'], logits=rows['logits'])
 
 
 def selection_diagnostics(labels: torch.Tensor, selected: torch.Tensor,

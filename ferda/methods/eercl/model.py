@@ -31,6 +31,7 @@ from basicda.losses.relation import (relation_infonce, relation_matrix,
                                      relation_pseudo_label_loss)
 from basicda.models.backbones import check_arch_meta
 from basicda.models.mean_teacher import ema_update_, make_teacher
+from basicda.ops.embed import embed_by_index
 from basicda.ops.gather import (all_gather_cat, broadcast_tensor, gather_with_local_grad,
                                 world_info)
 from basicda.ops.neighbours import knn_indices
@@ -289,20 +290,20 @@ class EERCL(BaseModel):
 
     @torch.no_grad()
     def _bank_pass(self, loader, net) -> Dict[str, Tensor]:
-        """Eval-mode pass of ``net`` over ``loader``; gathered (normalised z, p, index,
-        label) rows of every rank, in rank order."""
-        feats, probs, index, labels = [], [], [], []
-        for data in loader:
+        """Eval-mode pass of ``net`` over ``loader``; (normalised z, p, label) rows of
+        every rank gathered by dataset ``index``. Samples the loader skips (the
+        reference's ``drop_last``) are absent; :meth:`_fill` decides if that is
+        allowed."""
+
+        def forward(data):
             data = self.data_preprocessor(data, training=False)
-            z, logits = self._features_and_logits(net, data['inputs'])
-            feats.append(_normalize(z))
-            probs.append(logits.softmax(dim=1))
-            index.append(data['data_samples']['sample_idx'].long())
-            labels.append(data['data_samples']['gt_label'].long())
-        device = self.relation_cls.device
-        local = [torch.cat(t).to(device) if t else torch.zeros(0, device=device)
-                 for t in (feats, probs, index, labels)]
-        return dict(zip(('feat', 'prob', 'index', 'label'), map(all_gather_cat, local)))
+            z, logits = self._features_and_logits(net, data['inputs'])  # (n, D), (n, C)
+            samples = data['data_samples']
+            return samples['sample_idx'], dict(feat=_normalize(z), prob=logits.softmax(dim=1),
+                                               label=samples['gt_label'].long())
+
+        return embed_by_index(loader, forward, self.num_samples, device=self.relation_cls.device,
+                              allow_missing=True)
 
     def _fill(self, bank: IndexedBank, rows: Dict[str, Tensor], allow_missing: bool) -> None:
         bank.update(rows['index'], feat=rows['feat'], prob=rows['prob'])
