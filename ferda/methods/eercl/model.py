@@ -2,7 +2,7 @@
 relation matrices and probability queues, and the iteration of ``specs/eercl.md`` §2.8.
 
 The math lives in ``basicda`` (``losses.aad``, ``losses.relation``,
-``pseudo_label.shot``, ``ops.neighbours``, ``models.mean_teacher``); this file
+``pseudo_label.shot``, ``ops.knn``, ``models.mean_teacher``); this file
 orders it. State split:
 
 * module state (``state_dict``, the checkpoint's model weights): the student, the
@@ -34,7 +34,7 @@ from basicda.models.mean_teacher import ema_update_, make_teacher
 from basicda.ops.embed import embed_by_index
 from basicda.ops.gather import (all_gather_cat, broadcast_tensor, gather_with_local_grad,
                                 world_info)
-from basicda.ops.neighbours import knn_indices
+from basicda.ops.knn import knn
 from basicda.pseudo_label.shot import confidence_mask, prototype_labels, shot_prototypes
 from ferda.registry import MODELS
 
@@ -396,10 +396,9 @@ class EERCL(BaseModel):
         """(GB, K, C) stored teacher predictions of the K nearest AaD-bank rows."""
         k = self.aad_cfg['num_neighbours']
         bank_feat = self.aad_bank.get('feat')
-        if self.aad_cfg['self_exclusion'] == 'index':
-            neighbours = knn_indices(query, bank_feat, k, exclude=index)
-        else:  # reference: drop the first of the top K + 1
-            neighbours = knn_indices(query, bank_feat, k + 1)[:, 1:]
+        mode = self.aad_cfg['self_exclusion']  # 'drop_first': the reference's
+        _, neighbours = knn(query, bank_feat, k, exclude=index if mode == 'index' else None,
+                            self_exclusion=mode)  # (GB, K)
         return self.aad_bank.get('prob')[neighbours]  # (GB, K, C)
 
     def _pseudo_label_loss(self, p_strong: Tensor, logits_strong: Tensor, labels: Tensor,
