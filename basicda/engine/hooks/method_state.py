@@ -4,6 +4,7 @@ from typing import List
 from mmengine.hooks import CheckpointHook, Hook
 from mmengine.model import is_model_wrapper
 
+from basicda.ops.gather import world_info
 from basicda.registry import HOOKS
 
 __all__ = ['MethodStateHook', 'checkpoint_due']
@@ -69,10 +70,16 @@ class MethodStateHook(Hook):
     ``sync_method_state()``, a collective that prepares what ``method_state_dict``
     returns on rank 0. Every rank runs it at the stage where a checkpoint is due
     (:func:`checkpoint_due`; this hook's priority is above the checkpoint hook's),
-    and at no other iteration or epoch.
+    and at no other iteration or epoch. A checkpoint written elsewhere (a loop
+    calling ``runner.save_checkpoint`` itself) must call ``sync_method_state`` on
+    every rank first; with more than one process, saving per-rank state that was
+    not gathered at this point of the run raises instead of writing stale state.
     """
 
     priority = 'ABOVE_NORMAL'
+
+    def __init__(self) -> None:
+        self._synced_at = None  # (epoch, iter) of the last gather
 
     @staticmethod
     def _model(runner):
@@ -82,6 +89,7 @@ class MethodStateHook(Hook):
         sync = getattr(self._model(runner), 'sync_method_state', None)
         if sync is not None and checkpoint_due(runner, stage):
             sync()
+            self._synced_at = (runner.epoch, runner.iter)
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
         self._sync_if_due(runner, 'after_train_iter')
@@ -95,7 +103,17 @@ class MethodStateHook(Hook):
             self._sync_if_due(runner, 'after_val_epoch')
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        checkpoint['method_state'] = self._model(runner).method_state_dict()
+        model = self._model(runner)
+        position = (runner.epoch, runner.iter)
+        if (hasattr(model, 'sync_method_state') and world_info()[1] > 1
+                and self._synced_at != position):
+            raise RuntimeError(
+                f'MethodStateHook: a checkpoint is saved at (epoch, iter) = {position}, but '
+                f'{type(model).__name__}\'s per-rank state was last gathered at '
+                f'{self._synced_at}; call model.sync_method_state() on every rank before '
+                'runner.save_checkpoint (MethodStateHook does so only where a CheckpointHook '
+                'saves)')
+        checkpoint['method_state'] = model.method_state_dict()
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         if 'method_state' not in checkpoint:

@@ -5,6 +5,7 @@ collective runs on the other iterations."""
 import json
 import os.path as osp
 
+import pytest
 import torch
 from mmengine.model import BaseModel
 from torch import nn
@@ -101,3 +102,20 @@ def test_epoch_runs_sync_only_at_checkpointed_epochs(tmp_path):
     calls = _train(str(tmp_path), dict(type='EpochBasedTrainLoop', max_epochs=4), by_epoch=True)
     assert calls == [6, 8]
     assert safe_load(str(tmp_path / 'epoch_3.pth'))['method_state']['per_rank'].tolist() == [6]
+
+
+def test_saving_state_that_was_not_gathered_raises_with_several_processes(monkeypatch):
+    from types import SimpleNamespace
+
+    from basicda.engine.hooks import method_state
+
+    hook = method_state.MethodStateHook()
+    model = _PerRankStateModel()
+    model._gathered = torch.tensor([0])
+    runner = SimpleNamespace(model=model, epoch=0, iter=4, hooks=[])
+    hook.before_save_checkpoint(runner, {})  # one process: nothing to gather
+    monkeypatch.setattr(method_state, 'world_info', lambda: (0, 2))
+    with pytest.raises(RuntimeError, match=r'saved at \(epoch, iter\) = \(0, 4\), but '
+                                           r'_PerRankStateModel\'s per-rank state was last '
+                                           r'gathered at None'):
+        hook.before_save_checkpoint(runner, {})
