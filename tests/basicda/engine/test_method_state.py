@@ -119,3 +119,29 @@ def test_saving_state_that_was_not_gathered_raises_with_several_processes(monkey
                                            r'_PerRankStateModel\'s per-rank state was last '
                                            r'gathered at None'):
         hook.before_save_checkpoint(runner, {})
+
+
+def test_checkpoint_due_follows_the_checkpoint_hooks_rule():
+    from types import SimpleNamespace
+
+    from mmengine.hooks import CheckpointHook
+
+    from basicda.engine.hooks.method_state import checkpoint_due
+
+    def runner(hook, iteration=0, epoch=0):
+        return SimpleNamespace(hooks=[hook], iter=iteration, epoch=epoch, max_iters=10,
+                               max_epochs=5)
+
+    by_iter = CheckpointHook(interval=4, by_epoch=False, save_last=True)
+    # after_train_iter of iteration index i saves iter_{i+1}: 4, 8 and the last, 10
+    assert [i for i in range(10) if checkpoint_due(runner(by_iter, i), 'after_train_iter')] == \
+        [3, 7, 9]
+    assert not checkpoint_due(runner(by_iter, 3), 'after_train_epoch')
+    by_epoch = CheckpointHook(interval=2, save_last=False)
+    assert [e for e in range(5) if checkpoint_due(runner(by_epoch, epoch=e),
+                                                  'after_train_epoch')] == [1, 3]
+    assert not checkpoint_due(runner(by_epoch, 3), 'after_val_epoch')
+    best = CheckpointHook(interval=2, save_best='accuracy', rule='greater')
+    assert checkpoint_due(runner(best), 'after_val_epoch')
+    with pytest.raises(ValueError, match="stage must be one of .* got 'before_train'"):
+        checkpoint_due(runner(best), 'before_train')
