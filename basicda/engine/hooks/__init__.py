@@ -1,6 +1,6 @@
 from .arch_meta import ArchMetaHook
 from .confusion_matrix import ConfusionMatrixHook, render_confusion
-from .method_state import MethodStateHook
+from .method_state import MethodStateHook, checkpoint_due
 from .oracle_tracker import OracleTracker, merge_oracle, update_oracle
 from .results_writer import ResultsWriterHook, group_metrics
 from .rng_state import RngStateHook, capture_rng_state, restore_rng_state
@@ -8,5 +8,5 @@ from .rng_state import RngStateHook, capture_rng_state, restore_rng_state
 __all__ = [
     'ArchMetaHook', 'ConfusionMatrixHook', 'render_confusion', 'OracleTracker', 'merge_oracle',
     'update_oracle', 'ResultsWriterHook', 'group_metrics', 'RngStateHook', 'capture_rng_state',
-    'restore_rng_state', 'MethodStateHook'
+    'restore_rng_state', 'MethodStateHook', 'checkpoint_due'
 ]
