@@ -123,7 +123,7 @@ def embed_batch(model, batch: dict) -> Tuple[torch.Tensor, torch.Tensor, torch.T
 def embed_dataset(model, dataloader, on_batch: Optional[Callable] = None,
                   before_batch: Optional[Callable] = None) -> Dict[str, torch.Tensor]:
     """:func:`embed_batch` over a non-padding sharded loader, gathered by dataset index
-    (:func:`basicda.ops.embed.embed_by_index`; rows are collected on the CPU).
+    (:func:`basicda.ops.embed.embed_by_index`).
 
     Args:
         model: as in :func:`embed_batch` (in eval mode).
@@ -147,8 +147,9 @@ def embed_dataset(model, dataloader, on_batch: Optional[Callable] = None,
             on_batch(i, batch, logits, samples)
         return index, dict(feat=feat, logits=logits)
 
-    rows = embed_by_index(dataloader, forward, len(dataloader.dataset), device='cpu')
-    return dict(feat=rows['feat'], logits=rows['logits'])
+    # gathered where the model ran (NCCL cannot gather CPU tensors), returned on the CPU
+    rows = embed_by_index(dataloader, forward, len(dataloader.dataset))
+    return dict(feat=rows['feat'].cpu(), logits=rows['logits'].cpu())
 
 
 def selection_diagnostics(labels: torch.Tensor, selected: torch.Tensor,
