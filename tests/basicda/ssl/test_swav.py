@@ -39,7 +39,7 @@ def test_queue_length_and_fifo_push():
     q = torch.arange(8.).reshape(4, 2)
     out = push_queue(q, torch.tensor([[10., 11.]]))
     assert out.tolist() == [[10, 11], [0, 1], [2, 3], [4, 5]]  # newest first, oldest out
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match='cannot push 5 rows into a queue of 4'):
         push_queue(q, torch.zeros(5, 2))
 
 
