@@ -150,8 +150,9 @@ def test_student_trains_alike_on_one_and_two_processes(clup_run, synfer_workdir)
 
 
 def test_swav_resume_continues_as_if_never_stopped(synfer_workdir):
-    """3 epochs straight = 2 epochs + --resume + 1: weights, optimiser momentum and the
-    per-rank queue (created at epoch 1, full and in use by then) bit-identical."""
+    """3 epochs straight = 2 epochs + --resume + 1: weights, optimiser momentum,
+    schedulers, RNG states and the per-rank queue (created at epoch 1, full and in use
+    by then) bit-identical."""
     swav = os.path.join(REPO, 'tests', 'configs', 'tiny_clup_swav.py')
     straight = synfer_workdir / 'runs' / 'swav_straight'
     resumed = synfer_workdir / 'runs' / 'swav_resumed'
@@ -163,11 +164,5 @@ def test_swav_resume_continues_as_if_never_stopped(synfer_workdir):
                   *keep), cwd=synfer_workdir)
     a, b = _load(straight / 'epoch_3.pth'), _load(resumed / 'epoch_3.pth')
     assert not torch.equal(a['method_state']['queue'], middle['method_state']['queue'])
-    torch.testing.assert_close(a['method_state']['queue'], b['method_state']['queue'],
-                               rtol=0, atol=0)
-    assert a['method_state']['queue_fill'].tolist() == b['method_state']['queue_fill'].tolist()
-    for key in a['state_dict']:
-        torch.testing.assert_close(a['state_dict'][key], b['state_dict'][key], rtol=0, atol=0,
-                                   msg=f'{key} differs after resume')
-    for sa, sb in zip(a['optimizer']['state'].values(), b['optimizer']['state'].values()):
-        torch.testing.assert_close(sa['momentum_buffer'], sb['momentum_buffer'], rtol=0, atol=0)
+    # weights, optimiser momentum, schedulers, RNG states and the queue
+    assert_same_training_state(a, b)

@@ -146,6 +146,7 @@ def _fill_worker(rank, world_size, out):
     torch.save(dict(bank=bank.state_dict(), local_rows=local_rows), f'{out}.{rank}')
 
 
+@pytest.mark.slow
 def test_two_gloo_ranks_with_uneven_shards_fill_the_same_bank_as_one_process(tmp_path):
     expected = IndexedBank(N, dict(feat=D, prob=C))
     fill_bank(expected, DataLoader(_Samples(), batch_size=2), _forward)

@@ -1,5 +1,6 @@
 """One SGD step of a BN-free net: 1 process with batch 8 equals 2 gloo processes
 with 4 + 4 (source-only.md section 6), through the DDP wrapper config we build."""
+import pytest
 import torch
 from torch import nn
 
@@ -37,6 +38,7 @@ def _worker(rank, world_size, out):
         torch.save(model.module.state_dict(), out)
 
 
+@pytest.mark.slow
 def test_two_gloo_processes_match_one(tmp_path):
     reference = _net()
     _step(reference, *_data())

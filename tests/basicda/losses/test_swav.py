@@ -71,6 +71,7 @@ def _sinkhorn_worker(rank, world_size, out):
     torch.save(codes, f'{out}.{rank}')
 
 
+@pytest.mark.slow
 def test_two_gloo_ranks_match_one_process(tmp_path):
     scores = torch.randn(3, 4, generator=torch.Generator().manual_seed(0))
     expected = sinkhorn_knopp(scores, epsilon=0.05, n_iters=3)

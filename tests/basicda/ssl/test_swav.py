@@ -164,6 +164,7 @@ def _queue_worker(rank, world_size, out):
                f'{out}.r{rank}')
 
 
+@pytest.mark.slow
 def test_per_rank_queues_are_gathered_for_the_checkpoint_and_resplit(tmp_path):
     from tests.dist_utils import spawn_gloo
 

@@ -177,6 +177,7 @@ def test_synfer_refresh_config():
     assert cfg.train_dataloader.persistent_workers is False
 
 
+@pytest.mark.slow
 def test_refresh_rounds_rewrite_the_training_set(straight, artefact):
     from ferda.methods.clup.artefact import settings_hash
 
@@ -198,6 +199,7 @@ def test_refresh_rounds_rewrite_the_training_set(straight, artefact):
     assert 'diag/refresh_selection_precision' in log and 'refresh_round: 3.0000' in log
 
 
+@pytest.mark.slow
 def test_interval_zero_is_the_plain_student(synfer_workdir, artefact, straight):
     # hook present with interval=0 vs the config without the hook: same run
     off, plain = synfer_workdir / 'runs' / 'refresh_off', synfer_workdir / 'runs' / 'plain'
@@ -217,6 +219,7 @@ def test_interval_zero_is_the_plain_student(synfer_workdir, artefact, straight):
     assert bad.returncode != 0 and "no 'clup_refresh' state" in bad.stderr
 
 
+@pytest.mark.slow
 def test_resume_after_a_refresh_ends_with_the_same_weights(synfer_workdir, artefact, straight):
     resumed = synfer_workdir / 'runs' / 'refresh_resumed'
     resumed.mkdir(parents=True)

@@ -6,6 +6,7 @@ gets rows [2r, 2r + 2) of the same global batch, so the gathered order equals th
 queues and prototypes equal (atol 1e-7), student parameters equal (atol 1e-6). With
 ``aad_world_scaling=False`` the AaD gradient is half the 1-process one (the reference).
 """
+import pytest
 import torch
 import torch.distributed as dist
 from mmengine.logging import MessageHub
@@ -83,6 +84,7 @@ def _assert_method_state_equal(a, b, atol):
     assert a['last_refresh'] == b['last_refresh'] == 2 or a['last_refresh'] == b['last_refresh']
 
 
+@pytest.mark.slow
 def test_two_gloo_processes_match_one(tmp_path):
     single = _state(_run(0, 1, 3, lr=0.1, momentum=0.9))
     initial = dict(student=toy_eercl().student.state_dict())
