@@ -10,7 +10,6 @@ import json
 import os
 import os.path as osp
 import signal
-from typing import Optional
 
 import torch
 from mmengine.dist import barrier, get_rank, is_main_process
@@ -22,15 +21,13 @@ from basicda.registry import HOOKS, MODELS
 MODULE = __name__
 
 
-def write_config(path: str, base: str, hooks=(), **overrides) -> str:
+def write_config(path: str, base: str, hooks=()) -> str:
     """Write a config at ``path`` that inherits ``base``, imports this module and
-    appends ``hooks`` (a list of dicts) to the base's ``custom_hooks``. ``overrides``
-    are written as further top-level ``key = repr(value)`` lines. Returns ``path``."""
+    appends ``hooks`` (a list of dicts) to the base's ``custom_hooks``. Returns ``path``."""
     lines = [f'_base_ = [{base!r}]',
              f'custom_imports = dict(imports=[{MODULE!r}], allow_failed_imports=False)']
     if hooks:
         lines.append(f'custom_hooks = _base_.get("custom_hooks", []) + {list(hooks)!r}')
-    lines += [f'{key} = {value!r}' for key, value in overrides.items()]
     with open(path, 'w') as f:
         f.write('\n'.join(lines) + '\n')
     return path
@@ -109,10 +106,8 @@ class ToyConvBackbone(nn.Module):
         width: channels of the two 3x3 convolutions. Default: 8.
     """
 
-    def __init__(self, out_dim: int = 16, width: int = 8, checkpoint: Optional[str] = None):
+    def __init__(self, out_dim: int = 16, width: int = 8) -> None:
         super().__init__()
-        if checkpoint is not None:
-            raise ValueError('ToyConvBackbone loads no checkpoint')
         self.net = nn.Sequential(
             nn.Conv2d(3, width, 3, stride=2, padding=1), nn.ReLU(),
             nn.Conv2d(width, width, 3, stride=2, padding=1), nn.ReLU(),
