@@ -50,8 +50,8 @@ def assert_same(a, b, atol=0.0, path='checkpoint'):
     are equal: exactly (``atol=0``) or floats within ``atol``. ``path`` names the first
     difference."""
     if isinstance(a, dict):
-        assert isinstance(b, dict) and a.keys() == b.keys(), \
-            f'{path}: keys {sorted(map(str, a))} != {sorted(map(str, b)) if isinstance(b, dict) else b}'
+        assert isinstance(b, dict), f'{path}: a dict and {type(b).__name__}'
+        assert a.keys() == b.keys(), f'{path}: keys {sorted(map(str, a))} != {sorted(map(str, b))}'
         for key in a:
             assert_same(a[key], b[key], atol, f'{path}.{key}')
     elif isinstance(a, (list, tuple)):

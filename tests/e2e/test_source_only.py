@@ -107,8 +107,9 @@ def test_two_process_gloo_run_and_identical_evaluation(synfer_workdir):
                   '--work-dir', 'runs/eval1'], cwd=synfer_workdir)
     assert 'wild_test' in single.stdout
     # --standalone: torchrun picks a free port itself
-    run([sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node=2', '-m', 'ferda.tools.cli', 'test', TINY_CONFIG, ckpt,
-         '--work-dir', 'runs/eval2', '--launcher', 'pytorch'], cwd=synfer_workdir)
+    run([sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node=2',
+         '-m', 'ferda.tools.cli', 'test', TINY_CONFIG, ckpt, '--work-dir', 'runs/eval2',
+         '--launcher', 'pytorch'], cwd=synfer_workdir)
     one = json.loads((synfer_workdir / 'runs' / 'eval1' / 'results.json').read_text())
     two = json.loads((synfer_workdir / 'runs' / 'eval2' / 'results.json').read_text())
     sizes = _split_sizes(synfer_workdir)
