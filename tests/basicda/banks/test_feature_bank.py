@@ -1,15 +1,11 @@
-import os
-import socket
-
 import pytest
 import torch
-import torch.distributed as dist
-import torch.multiprocessing as mp
 import torch.nn.functional as F
 from torch.testing import assert_close
 from torch.utils.data import DataLoader, Dataset
 
 from basicda.banks import IndexedBank, fill_bank
+from tests.dist_utils import spawn_gloo
 
 N, D, C = 7, 3, 2
 
@@ -139,28 +135,23 @@ def test_fill_bank_leaves_the_training_iterator_where_it_was():
     assert seen == reference
 
 
-def _fill_worker(rank, world_size, port, out):
+def _fill_worker(rank, world_size, out):
     from mmengine.dataset import DefaultSampler
 
-    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
-    dist.init_process_group('gloo', rank=rank, world_size=world_size)
     dataset = _Samples()
     sampler = DefaultSampler(dataset, shuffle=False, round_up=False)
     loader = DataLoader(dataset, batch_size=2, sampler=sampler)
     bank = IndexedBank(N, dict(feat=D, prob=C))
     local_rows = fill_bank(bank, loader, _forward)
     torch.save(dict(bank=bank.export_state(), local_rows=local_rows), f'{out}.{rank}')
-    dist.destroy_process_group()
 
 
+@pytest.mark.slow
 def test_two_gloo_ranks_with_uneven_shards_fill_the_same_bank_as_one_process(tmp_path):
     expected = IndexedBank(N, dict(feat=D, prob=C))
     fill_bank(expected, DataLoader(_Samples(), batch_size=2), _forward)
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        port = s.getsockname()[1]
     out = str(tmp_path / 'bank')
-    mp.spawn(_fill_worker, args=(2, port, out), nprocs=2, join=True)
+    spawn_gloo(_fill_worker, 2, out)
     results = [torch.load(f'{out}.{rank}', weights_only=True) for rank in range(2)]
     assert [r['local_rows'] for r in results] == [4, 3]  # 7 samples, no padding
     for result in results:

@@ -78,21 +78,6 @@ class KillInFoldHook(Hook):
             os.kill(os.getpid(), signal.SIGKILL)
 
 
-@HOOKS.register_module(force=True)
-class KillAfterEpochHook(Hook):
-    """SIGKILL the process right after the checkpoint of epoch ``epoch`` (before
-    that epoch's validation), unless the run is a resume."""
-
-    priority = 'LOWEST'  # after CheckpointHook (VERY_LOW)
-
-    def __init__(self, epoch):
-        self.epoch = epoch
-
-    def after_train_epoch(self, runner):
-        if runner.epoch + 1 == self.epoch and not runner.cfg.get('resume', False):
-            os.kill(os.getpid(), signal.SIGKILL)
-
-
 @DATASETS.register_module(force=True)
 class ToyPoolDataset(ToySubjectDataset):
     """A pool of toy samples whose training set is its labelled part (as in active

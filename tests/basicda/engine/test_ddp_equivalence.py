@@ -1,14 +1,11 @@
 """One SGD step of a BN-free net: 1 process with batch 8 equals 2 gloo processes
 with 4 + 4 (source-only.md section 6), through the DDP wrapper config we build."""
-import os
-import socket
-
+import pytest
 import torch
-import torch.distributed as dist
-import torch.multiprocessing as mp
 from torch import nn
 
 from basicda.engine import ddp_wrapper_cfg
+from tests.dist_utils import spawn_gloo
 
 
 def _net():
@@ -29,9 +26,7 @@ def _step(model, x, y):
     opt.step()
 
 
-def _worker(rank, world_size, port, out):
-    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
-    dist.init_process_group('gloo', rank=rank, world_size=world_size)
+def _worker(rank, world_size, out):
     from mmengine.registry import MODEL_WRAPPERS
     cfg = ddp_wrapper_cfg()
     assert cfg['device_ids'] is None  # CPU
@@ -41,17 +36,14 @@ def _worker(rank, world_size, port, out):
     _step(model, x[part], y[part])
     if rank == 0:
         torch.save(model.module.state_dict(), out)
-    dist.destroy_process_group()
 
 
+@pytest.mark.slow
 def test_two_gloo_processes_match_one(tmp_path):
     reference = _net()
     _step(reference, *_data())
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        port = s.getsockname()[1]
     out = str(tmp_path / 'ddp.pth')
-    mp.spawn(_worker, args=(2, port, out), nprocs=2, join=True)
+    spawn_gloo(_worker, 2, out)
     ddp_state = torch.load(out, weights_only=True)
     for key, value in reference.state_dict().items():
         torch.testing.assert_close(ddp_state[key], value, rtol=0, atol=1e-6)

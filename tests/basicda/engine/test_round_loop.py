@@ -101,8 +101,10 @@ def test_rounds_select_what_the_checkpointed_model_selects(straight):
 def test_kill_between_rounds_and_resume_continues_with_the_same_selection(straight):
     config = straight / 'round_kill.py'
     config.write_text(f'_base_ = [{TOY!r}]\n'
+                      "custom_imports = dict(imports=_base_.custom_imports.imports + "
+                      "['tests.hooks'], allow_failed_imports=False)\n"
                       "custom_hooks = _base_.custom_hooks + "
-                      "[dict(type='KillAfterEpochHook', epoch=2)]\n")
+                      "[dict(type='KillAfterCheckpointHook', at=2, by_epoch=True)]\n")
     killed = run(train_cmd(str(config), '--work-dir', 'killed'), cwd=straight, check=False)
     assert killed.returncode == -9, killed.stderr[-3000:]
     work = straight / 'killed'

@@ -137,7 +137,7 @@ def test_invlr_registered_and_validates():
     assert isinstance(scheduler, InvLR) and not scheduler.by_epoch
     with pytest.raises(ValueError, match='-0.5'):
         InvLR(optimizer, gamma=-0.5)
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="unexpected keyword argument 'warmup'"):
         InvLR(optimizer, warmup=3)  # no kwargs catch-all
 
 

@@ -1,15 +1,12 @@
 import math
-import os
-import socket
 
 import pytest
 import torch
-import torch.distributed as dist
-import torch.multiprocessing as mp
 import torch.nn.functional as F
 from torch.testing import assert_close
 
 from basicda.losses import sinkhorn, sinkhorn_knopp, swav_loss
+from tests.dist_utils import spawn_gloo
 
 SCORES = torch.tensor([[1., 0.], [1., 0.], [0., 0.]])
 
@@ -67,24 +64,19 @@ def test_sinkhorn_bad_arguments():
         sinkhorn_knopp(torch.zeros(3))
 
 
-def _sinkhorn_worker(rank, world_size, port, out):
-    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
-    dist.init_process_group('gloo', rank=rank, world_size=world_size)
+def _sinkhorn_worker(rank, world_size, out):
     scores = torch.randn(3, 4, generator=torch.Generator().manual_seed(0))
     rows = slice(0, 2) if rank == 0 else slice(2, 3)  # uneven on purpose: 2 + 1
     codes = sinkhorn_knopp(scores[rows], epsilon=0.05, n_iters=3, world_size=world_size)
     torch.save(codes, f'{out}.{rank}')
-    dist.destroy_process_group()
 
 
+@pytest.mark.slow
 def test_two_gloo_ranks_match_one_process(tmp_path):
     scores = torch.randn(3, 4, generator=torch.Generator().manual_seed(0))
     expected = sinkhorn_knopp(scores, epsilon=0.05, n_iters=3)
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        port = s.getsockname()[1]
     out = str(tmp_path / 'codes')
-    mp.spawn(_sinkhorn_worker, args=(2, port, out), nprocs=2, join=True)
+    spawn_gloo(_sinkhorn_worker, 2, out)
     gathered = torch.cat([torch.load(f'{out}.{r}', weights_only=True) for r in range(2)])
     assert_close(gathered, expected, rtol=0, atol=1e-6)
 

@@ -49,7 +49,7 @@ def test_pretrained_without_checkpoint_raises():
 def test_bad_stem_and_no_kwargs_catch_all():
     with pytest.raises(ValueError, match="'swav'"):
         TimmBackbone('resnet18', stem='swav')
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="unexpected keyword argument 'drop_rate'"):
         TimmBackbone('resnet18', drop_rate=0.1)
 
 

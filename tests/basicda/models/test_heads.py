@@ -77,7 +77,7 @@ def test_mlp_head_is_linear_relu_linear():
     assert_close(head.forward_features(feats), hidden)
     assert_close(head(feats), hidden @ head.fc.weight.t() + head.fc.bias)
     assert (hidden == 0).any() and (hidden > 0).any()  # the ReLU acts
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match='hidden_dim must be a positive int, got 0'):
         MLPClsHead(512, 7, hidden_dim=0)
 
 

@@ -1,3 +1,4 @@
+import pytest
 import torch
 from mmengine.logging import MessageHub
 from torch.testing import assert_close
@@ -96,6 +97,7 @@ def _ddp_worker(rank, world_size, out_dir):
                f'{out_dir}/rank{rank}.pt')
 
 
+@pytest.mark.slow
 def test_two_gloo_ranks_equal_one_batch_and_share_lambda(tmp_path):
     from tests.dist_utils import spawn_gloo
     spawn_gloo(_ddp_worker, 2, str(tmp_path))

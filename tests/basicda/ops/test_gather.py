@@ -45,6 +45,7 @@ def _worker(rank, world_size, out):
                     requires_grad=mixed.requires_grad), f'{out}.{rank}')
 
 
+@pytest.mark.slow
 def test_two_gloo_processes(tmp_path):
     out = str(tmp_path / 'gather')
     spawn_gloo(_worker, 2, out)

@@ -39,7 +39,7 @@ def test_queue_length_and_fifo_push():
     q = torch.arange(8.).reshape(4, 2)
     out = push_queue(q, torch.tensor([[10., 11.]]))
     assert out.tolist() == [[10, 11], [0, 1], [2, 3], [4, 5]]  # newest first, oldest out
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match='cannot push 5 rows into a queue of 4'):
         push_queue(q, torch.zeros(5, 2))
 
 
@@ -164,6 +164,7 @@ def _queue_worker(rank, world_size, out):
                f'{out}.r{rank}')
 
 
+@pytest.mark.slow
 def test_per_rank_queues_are_gathered_for_the_checkpoint_and_resplit(tmp_path):
     from tests.dist_utils import spawn_gloo
 

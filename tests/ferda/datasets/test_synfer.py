@@ -135,17 +135,20 @@ def test_val_holdout_at_default_fraction(tmp_path):
                                                             test=[3] * 7)
 
 
-def test_preview_and_cli(synfer_dir, tmp_path):
+def test_preview_and_cli(synfer_dir, tmp_path, capsys):
     out, _ = synfer_dir
     grid = cv2.imread(osp.join(out, 'preview.png'))
     assert grid.shape == (20 + 7 * 96, 90 + 3 * 96, 3)
     summary = main(['--out', str(tmp_path), '--domains', 'lowres', '--per-class', '2',
                     '--subjects', '1', '--seed', '5', '--no-progress'])
     assert osp.isfile(tmp_path / 'lowres' / 'fer2013.csv') and summary['seed'] == 5
-    with pytest.raises(SystemExit):
+    # argparse errors: exit status 2, the reason on stderr
+    with pytest.raises(SystemExit, match='2'):
         main(['--out', str(tmp_path), '--domains', 'lab,micro'])
-    with pytest.raises(SystemExit):  # exists, no --overwrite
+    assert "unknown domain(s) ['micro']" in capsys.readouterr().err
+    with pytest.raises(SystemExit, match='2'):  # exists, no --overwrite
         main(['--out', str(tmp_path), '--domains', 'lowres', '--per-class', '2', '--no-progress'])
+    assert 'lowres exists and is not empty' in capsys.readouterr().err
     main(['--out', str(tmp_path), '--domains', 'lowres', '--per-class', '2', '--overwrite',
           '--no-progress'])
 

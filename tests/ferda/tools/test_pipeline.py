@@ -10,7 +10,7 @@ def test_parse_args_keeps_train_flags():
                                    {})
     assert parse_args(['e', 'c.py', '--seed', '3', '--reuse', 'source=runs/s']) == (
         'e', 'c.py', 1, 'main', ['--seed', '3'], {'source': 'runs/s'})
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit, match='usage: bash experiments/<method>.sh EXP_NAME CONFIG'):
         parse_args(['only-exp'])
 
 

@@ -6,13 +6,12 @@ gets rows [2r, 2r + 2) of the same global batch, so the gathered order equals th
 queues and prototypes equal (atol 1e-7), student parameters equal (atol 1e-6). With
 ``aad_world_scaling=False`` the AaD gradient is half the 1-process one (the reference).
 """
-import os
-import socket
-
+import pytest
 import torch
 import torch.distributed as dist
-import torch.multiprocessing as mp
 from mmengine.logging import MessageHub
+
+from tests.dist_utils import spawn_gloo
 
 from tests.ferda.methods.eercl.toy import batch, refresh_batches, toy_data, toy_eercl
 
@@ -60,20 +59,15 @@ def _state(model):
     return state
 
 
-def _worker(rank, world_size, port, out):
-    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
-    dist.init_process_group('gloo', rank=rank, world_size=world_size)
-    try:
-        scaled = _state(_run(rank, world_size, 3, lr=0.1, momentum=0.9))
-        unscaled = _state(_run(rank, world_size, 1, lr=1.0, momentum=0.0,
-                               pseudo_label=dict(weight=0.0), infonce=dict(weight=0.0),
-                               aad=dict(world_scaling=False)))
-        gathered = [None] * world_size
-        dist.all_gather_object(gathered, (scaled, unscaled))
-        if rank == 0:
-            torch.save(gathered, out)
-    finally:
-        dist.destroy_process_group()
+def _worker(rank, world_size, out):
+    scaled = _state(_run(rank, world_size, 3, lr=0.1, momentum=0.9))
+    unscaled = _state(_run(rank, world_size, 1, lr=1.0, momentum=0.0,
+                           pseudo_label=dict(weight=0.0), infonce=dict(weight=0.0),
+                           aad=dict(world_scaling=False)))
+    gathered = [None] * world_size
+    dist.all_gather_object(gathered, (scaled, unscaled))
+    if rank == 0:
+        torch.save(gathered, out)
 
 
 def _assert_method_state_equal(a, b, atol):
@@ -90,16 +84,14 @@ def _assert_method_state_equal(a, b, atol):
     assert a['last_refresh'] == b['last_refresh'] == 2 or a['last_refresh'] == b['last_refresh']
 
 
+@pytest.mark.slow
 def test_two_gloo_processes_match_one(tmp_path):
     single = _state(_run(0, 1, 3, lr=0.1, momentum=0.9))
     initial = dict(student=toy_eercl().student.state_dict())
     single_unscaled = _state(_run(0, 1, 1, lr=1.0, momentum=0.0, pseudo_label=dict(weight=0.0),
                                   infonce=dict(weight=0.0), aad=dict(world_scaling=False)))
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        port = s.getsockname()[1]
     out = str(tmp_path / 'ddp.pth')
-    mp.spawn(_worker, args=(2, port, out), nprocs=2, join=True)
+    spawn_gloo(_worker, 2, out)
     gathered = torch.load(out, weights_only=False)
     for rank, (scaled, unscaled) in enumerate(gathered):
         # every rank holds the same replicas as the single process
