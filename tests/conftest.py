@@ -13,6 +13,20 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TINY_CONFIG = osp.join(REPO, 'tests', 'configs', 'tiny_source-only_synfer.py')
 
 
+@pytest.fixture(autouse=True)
+def _no_default_scope_leaks():
+    """A test that builds a Runner in-process (e.g. with ``default_scope='basicda'``) leaves
+    that scope as mmengine's current one, and every later registry build switches to it
+    (``RafDbReader is not in the basicda::dataset registry``). Drop the scopes a test
+    created, so tests do not depend on their order."""
+    from mmengine.registry import DefaultScope
+
+    before = set(DefaultScope._instance_dict)
+    yield
+    for name in set(DefaultScope._instance_dict) - before:
+        del DefaultScope._instance_dict[name]
+
+
 @pytest.fixture(scope='session')
 def synfer_workdir(tmp_path_factory):
     """A folder whose ``data/synfer`` holds a tiny SynFER (10 faces per class and

@@ -1,7 +1,7 @@
 """Embed a whole (sharded) dataset with a model and gather the outputs by dataset index.
 
 One pass that every per-sample bank, clustering or selection needs: EERCL's
-banks (``specs/eercl.md`` §2.2), CluP's teacher and refresh passes
+banks (``docs/eercl.md`` §2.2), CluP's teacher and refresh passes
 (``docs/clup.md``), and next LDL's bank, core-set and BADGE. Each rank runs the
 model on its shard of a dedicated loader (test pipeline, unshuffled, sharded
 without padding, so the shards are uneven when the world size does not divide
