@@ -8,6 +8,7 @@ from .outputs import (ROUND_COLUMNS, index_text, labelled_from_files, pool_text,
                       read_index_file, rounds_csv_text, selected_text, sha256_text,
                       write_initial, write_pool, write_round_selection, write_rounds)
 from .pool import LabelPool, al_schedule, initial_set, round_seed
+from .rounds import is_saturated, restart_due, stop_reason
 from .scores import (bald_scores, entropy_scores, least_confidence_scores, margin_scores,
                      top_b)
 from .strategies import AL_STRATEGIES, build_strategy, select
@@ -18,4 +19,4 @@ __all__ = ['badge_embedding', 'kmeanspp_seed', 'dropout_keep_mask', 'hash_unifor
            'margin_scores', 'top_b', 'AL_STRATEGIES', 'build_strategy', 'select',
            'ROUND_COLUMNS', 'index_text', 'labelled_from_files', 'pool_text', 'read_index_file',
            'rounds_csv_text', 'selected_text', 'sha256_text', 'write_initial', 'write_pool',
-           'write_round_selection', 'write_rounds']
+           'write_round_selection', 'write_rounds', 'is_saturated', 'restart_due', 'stop_reason']
