@@ -101,7 +101,7 @@ def test_kmeanspp_doc_example():
     assert kmeanspp_seed(g, 2, Stub(0.0))[0].tolist() == [0, 1]
 
 
-def test_kmeanspp_ties_and_zero_distances(caplog):
+def test_kmeanspp_ties_and_zero_distances():
     # equal norms: the first centre is the lower position
     assert kmeanspp_seed([[0, 1], [1, 0], [0, 0]], 1, Stub())[0].tolist() == [0]
     # all rows equal: after the first, the lowest unchosen positions (with a warning)
