@@ -66,5 +66,7 @@ VISUALIZERS = Registry('visualizer', parent=MMENGINE_VISUALIZERS, locations=_LOC
 VISBACKENDS = Registry('vis_backend', parent=MMENGINE_VISBACKENDS, locations=_LOCATIONS)
 # Plain functions built from configs (collate functions, worker init).
 FUNCTIONS = Registry('function', parent=MMENGINE_FUNCTIONS, locations=_LOCATIONS)
+# Active-learning acquisition strategies: pure functions fn(inputs, b, seed) (basicda/active).
+AL_STRATEGIES = Registry('al_strategy', locations=['basicda.active'])
 # How evaluation results become log lines (basicda/evaluation/log_processor.py).
 LOG_PROCESSORS = Registry('log_processor', parent=MMENGINE_LOG_PROCESSORS, locations=_LOCATIONS)

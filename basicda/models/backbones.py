@@ -16,11 +16,11 @@ from torch import Tensor, nn
 from basicda.registry import MODELS
 
 __all__ = [
-    'TimmBackbone', 'apply_swav_stem', 'check_arch_meta', 'checkpoint_arch_meta',
+    'TimmBackbone', 'apply_cifar_stem', 'apply_swav_stem', 'check_arch_meta', 'checkpoint_arch_meta',
     'load_local_state_dict', 'strip_key_prefixes'
 ]
 
-STEMS = ('default', 'swav_s1')
+STEMS = ('default', 'swav_s1', 'cifar')
 #: Prefixes that wrappers put in front of backbone keys (DDP, solo-learn, MoCo-style encoders).
 DEFAULT_PREFIXES = ('module.', 'backbone.', 'encoder.')
 
@@ -104,6 +104,25 @@ def apply_swav_stem(model: nn.Module) -> nn.Module:
     return model
 
 
+def apply_cifar_stem(model: nn.Module) -> nn.Module:
+    """Give a ResNet the CIFAR stem (the active-learning encoder, ``docs/active-learning.md``):
+    ``conv1`` becomes a 3x3 convolution with stride 1, padding 1 and no bias, and
+    ``maxpool`` becomes identity, so a 48 px image keeps 48 px until ``layer2``
+    (48 -> 24 -> 12 -> 6). Modified in place (fresh conv) and returned.
+
+    Raises:
+        TypeError: ``model`` has no ``conv1``/``maxpool`` (not a ResNet).
+    """
+    conv1 = getattr(model, 'conv1', None)
+    if not isinstance(conv1, nn.Conv2d) or not hasattr(model, 'maxpool'):
+        raise TypeError(f'apply_cifar_stem needs a ResNet with conv1 (Conv2d) and maxpool, got '
+                        f'{type(model).__name__}')
+    model.conv1 = nn.Conv2d(conv1.in_channels, conv1.out_channels, kernel_size=3, stride=1,
+                            padding=1, bias=False)
+    model.maxpool = nn.Identity()
+    return model
+
+
 def checkpoint_arch_meta(path: str) -> Optional[dict]:
     """``meta['arch']`` of one of our checkpoints (None for files without it)."""
     from basicda.engine.checkpoint import safe_load
@@ -145,8 +164,9 @@ class TimmBackbone(nn.Module):
             ``'resnet50'`` (D = 2048). Default: ``'resnet18'``.
         pretrained (bool): whether the run needs pretrained weights. Weights are
             never downloaded, so ``True`` requires ``checkpoint``. Default: False.
-        stem (str): ``'default'`` or ``'swav_s1'`` (:func:`apply_swav_stem`,
-            ResNets only). Default: ``'default'``.
+        stem (str): ``'default'``, ``'swav_s1'`` (:func:`apply_swav_stem`) or
+            ``'cifar'`` (:func:`apply_cifar_stem`); the last two for ResNets only.
+            Default: ``'default'``.
         checkpoint (str, optional): local weights file, loaded with
             :func:`load_local_state_dict`; ``module.``/``backbone.``/``encoder.``
             prefixes are stripped and ``fc.*`` is dropped. Every backbone key must
@@ -184,6 +204,8 @@ class TimmBackbone(nn.Module):
         self.model = timm.create_model(name, pretrained=False, num_classes=0, global_pool='avg')
         if stem == 'swav_s1':
             apply_swav_stem(self.model)
+        elif stem == 'cifar':
+            apply_cifar_stem(self.model)
         self.name = name
         self.stem = stem
         self.out_dim = int(self.model.num_features)

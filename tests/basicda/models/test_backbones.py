@@ -3,7 +3,8 @@ import torch
 from torch import nn
 from torch.testing import assert_close
 
-from basicda.models.backbones import (TimmBackbone, apply_swav_stem, check_arch_meta,
+from basicda.models.backbones import (TimmBackbone, apply_cifar_stem, apply_swav_stem,
+                                      check_arch_meta,
                                       load_local_state_dict, strip_key_prefixes)
 from basicda.registry import MODELS
 
@@ -34,6 +35,22 @@ def test_swav_stem_at_160_px():
         assert_close(net(x), fmap.mean(dim=(2, 3)))
     assert net(x).shape == (1, 512)
     assert net.arch_meta['stem'] == 'swav_s1'
+
+
+def test_cifar_stem_at_48_px():
+    """docs/active-learning.md: 3x3 stride-1 stem, no max-pool: 48 -> 48 -> 24 -> 12 -> 6."""
+    net = TimmBackbone('resnet18', stem='cifar').eval()
+    conv1 = net.model.conv1
+    assert (conv1.kernel_size, conv1.stride, conv1.padding, conv1.bias) == ((3, 3), (1, 1), (1, 1),
+                                                                             None)
+    assert conv1.weight.shape == (64, 3, 3, 3) and isinstance(net.model.maxpool, nn.Identity)
+    x = torch.randn(1, 3, 48, 48)
+    with torch.no_grad():
+        assert net.model.conv1(x).shape == (1, 64, 48, 48)
+        assert net.forward_features(x).shape == (1, 512, 6, 6)
+    assert net.arch_meta == dict(backbone='resnet18', stem='cifar', out_dim=512)
+    with pytest.raises(TypeError, match='apply_cifar_stem needs a ResNet'):
+        apply_cifar_stem(nn.Linear(2, 2))
 
 
 def test_apply_swav_stem_rejects_non_resnet():
