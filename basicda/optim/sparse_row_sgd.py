@@ -26,6 +26,8 @@ class SparseRowSGD:
         param (Tensor): (N, ...) parameter rows, updated in place (no autograd).
         lr (float): :math:`\\eta > 0`.
         momentum (float): :math:`\\beta \\in [0, 1)`. Default: 0.
+        velocity (Tensor, optional): an existing velocity tensor shaped like
+            ``param`` to update in place (e.g. a model buffer); default: zeros.
 
     Example:
         >>> lam_hat = torch.full((4, 1), 0.5, dtype=torch.float64)
@@ -35,7 +37,8 @@ class SparseRowSGD:
         [0.5, -0.5, 0.5, 2.5]
     """
 
-    def __init__(self, param: Tensor, lr: float, momentum: float = 0.0):
+    def __init__(self, param: Tensor, lr: float, momentum: float = 0.0,
+                 velocity: Tensor = None):
         if lr <= 0:
             raise ValueError(f'lr must be > 0, got {lr}')
         if not 0 <= momentum < 1:
@@ -43,7 +46,10 @@ class SparseRowSGD:
         self.param = param
         self.lr = float(lr)
         self.momentum = float(momentum)
-        self.velocity = torch.zeros_like(param)
+        if velocity is not None and velocity.shape != param.shape:
+            raise ValueError(f'velocity of shape {tuple(velocity.shape)} does not match the '
+                             f'parameter {tuple(param.shape)}')
+        self.velocity = torch.zeros_like(param) if velocity is None else velocity
 
     @torch.no_grad()
     def step(self, idx: Tensor, grad: Tensor) -> None:
