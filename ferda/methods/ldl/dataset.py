@@ -45,8 +45,11 @@ class LDLNeighbourDataset(Dataset):
         knn_metric (str): ``'l1'`` or ``'l2'`` for the VA search. Default: ``'l1'``.
         knn_backend (str): ``'faiss'`` or ``'torch'``. Default: ``'faiss'``.
         bandwidth (float): the kernel's h. Default: 0.5.
+        neighbour_views (bool): load the K neighbour images (online mode); False for
+            bank mode, where items hold the anchor only. Default: True.
 
-    Items: ``dict(inputs=(1 + K, 3, H, W), data_samples=<base item's>)``; with a
+    Items: ``dict(inputs=(1 + K, 3, H, W), data_samples=<base item's>)`` ((1, 3, H, W)
+    without ``neighbour_views``); with a
     ``SeededAugSampler`` key the views are drawn under the key's seed (exact resume).
     Attributes for the model: ``labels`` (N,), ``neighbours`` (N, K), ``kernel``
     (N, K) float32, ``fingerprint`` (hashes checked on resume), ``knn_meta``.
@@ -55,10 +58,11 @@ class LDLNeighbourDataset(Dataset):
     def __init__(self, dataset: Union[dict, Dataset], anchor_pipeline: Sequence[dict],
                  neighbour_pipeline: Sequence[dict], num_neighbours: int = 8,
                  neighbours: str = 'auto', knn_metric: str = 'l1', knn_backend: str = 'faiss',
-                 bandwidth: float = 0.5) -> None:
+                 bandwidth: float = 0.5, neighbour_views: bool = True) -> None:
         if neighbours not in NEIGHBOUR_TABLES:
             raise ValueError(f'neighbours must be one of {NEIGHBOUR_TABLES}, got {neighbours!r}')
         self.dataset = DATASETS.build(dataset) if isinstance(dataset, dict) else dataset
+        self.neighbour_views = bool(neighbour_views)
         self.anchor = build_pipeline(anchor_pipeline)
         self.neighbour = build_pipeline(neighbour_pipeline)
         records = self.dataset.records
@@ -106,6 +110,7 @@ class LDLNeighbourDataset(Dataset):
         item = self.dataset[index]
         with _seeded(seed):
             views = [self.anchor(_single_image(item))]
-            views += [self.neighbour(_single_image(self.dataset[int(j)]))
-                      for j in self.neighbours[index]]
+            if self.neighbour_views:
+                views += [self.neighbour(_single_image(self.dataset[int(j)]))
+                          for j in self.neighbours[index]]
         return dict(inputs=torch.stack(views), data_samples=item['data_samples'])

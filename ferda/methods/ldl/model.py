@@ -1,5 +1,5 @@
 """The LDL algorithm model: classifier, scoring net, per-sample trust and its velocity,
-class centres, and the training step of ``docs/ldl.md`` §2 (online neighbour mode).
+class centres, and the training step of ``docs/ldl.md`` §2 (online or bank neighbours).
 
 The math lives in ``basicda.losses.label_distribution`` and ``basicda.optim``; this
 file orders it. Method state (the trust :math:`\\hat\\lambda`, its velocity, the
@@ -20,13 +20,15 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from basicda.losses.label_distribution import (balanced_class_weights, centre_loss,
                                                centre_update, label_distribution_target,
                                                lambda_grad_closed_form, soft_cross_entropy)
+from basicda.ops.embed import embed_by_index
 from basicda.ops.gather import all_gather_cat, world_info
 from basicda.optim.sparse_row_sgd import SparseRowSGD
 from ferda.registry import MODELS
 
-__all__ = ['LDLModel', 'NEIGHBOUR_BN', 'CLASS_WEIGHTS']
+__all__ = ['LDLModel', 'NEIGHBOUR_BN', 'CLASS_WEIGHTS', 'NEIGHBOUR_SOURCES']
 
 NEIGHBOUR_BN = ('train_frozen', 'train_update', 'eval')
+NEIGHBOUR_SOURCES = ('online', 'bank')
 CLASS_WEIGHTS = ('none', 'balanced')
 
 
@@ -72,14 +74,19 @@ class LDLModel(BaseModel):
         lamb_lr (float): ``SparseRowSGD`` lr of :math:`\hat\lambda`. Default: 10.
         lamb_momentum (float): its momentum :math:`\beta_\lambda`. Default: 0.
         class_weight (str): ``'none'`` or ``'balanced'`` (N / (C n_c)). Default: ``'none'``.
-        neighbour_bn (str): one of :data:`NEIGHBOUR_BN`. Default: ``'train_frozen'``.
+        neighbour_bn (str): one of :data:`NEIGHBOUR_BN` (online mode). Default:
+            ``'train_frozen'``.
+        neighbour_source (str): ``'online'`` (the reference: K no-grad neighbour
+            forwards per sample and step) or ``'bank'`` (neighbour features and
+            predictions read from a bank refilled by ``LDLBankRefreshHook``; no
+            neighbour images). Default: ``'online'``.
         ce_eps (float): :math:`\epsilon`. Default: 1e-10.
         centre_lr (float): 0.5. repulsion (float): 0.1.
         repulsion_temperature (float, optional): default D.
         init_cfg (dict, optional): mmengine init config.
 
-    Data: ``inputs`` (B, 1 + K, ...): the anchor view then the K neighbour views of
-    each sample (:class:`LDLNeighbourDataset`); ``data_samples`` with ``sample_idx``
+    Data: ``inputs`` (B, 1 + K, ...) (online; (B, 1, ...) in bank mode): the anchor
+    view then the K neighbour views of each sample (:class:`LDLNeighbourDataset`); ``data_samples`` with ``sample_idx``
     (B,) and ``gt_label`` (B,) (the stored, possibly noisy labels).
     """
 
@@ -89,6 +96,7 @@ class LDLModel(BaseModel):
     def __init__(self, classifier: dict, scoring: Optional[dict] = None, gamma: float = 0.01,
                  lamb_init: float = 0.5, lamb_lr: float = 10.0, lamb_momentum: float = 0.0,
                  class_weight: str = 'none', neighbour_bn: str = 'train_frozen',
+                 neighbour_source: str = 'online',
                  ce_eps: float = 1e-10, centre_lr: float = 0.5, repulsion: float = 0.1,
                  repulsion_temperature: Optional[float] = None,
                  init_cfg: Optional[dict] = None) -> None:
@@ -96,6 +104,10 @@ class LDLModel(BaseModel):
         super().__init__(data_preprocessor=net.data_preprocessor, init_cfg=init_cfg)
         if neighbour_bn not in NEIGHBOUR_BN:
             raise ValueError(f'neighbour_bn must be one of {NEIGHBOUR_BN}, got {neighbour_bn!r}')
+        if neighbour_source not in NEIGHBOUR_SOURCES:
+            raise ValueError(f'neighbour_source must be one of {NEIGHBOUR_SOURCES}, got '
+                             f'{neighbour_source!r}')
+        self.neighbour_source = neighbour_source
         if class_weight not in CLASS_WEIGHTS:
             raise ValueError(f'class_weight must be one of {CLASS_WEIGHTS}, got '
                              f'{class_weight!r}')
@@ -121,7 +133,10 @@ class LDLModel(BaseModel):
                                     torch.float32),
                                    ('labels', (0,), torch.long), ('neighbours', (0, 1), torch.long),
                                    ('kernel', (0, 1), torch.float32),
-                                   ('sample_weight', (self.num_classes,), torch.float32)):
+                                   ('sample_weight', (self.num_classes,), torch.float32),
+                                   ('bank_feat', (0, self.feature_dim), torch.float32),
+                                   ('bank_prob', (0, self.num_classes), torch.float32),
+                                   ('bank_filled', (0,), torch.bool)):
             self.register_buffer(name, torch.zeros(shape, dtype=dtype), persistent=False)
         self.fingerprint: Optional[dict] = None
 
@@ -156,6 +171,10 @@ class LDLModel(BaseModel):
         weights = (balanced_class_weights(labels, self.num_classes) if self.class_weight ==
                    'balanced' else torch.ones(self.num_classes))
         self.sample_weight = weights.float().to(device)
+        if self.neighbour_source == 'bank':
+            self.bank_feat = torch.zeros(n, self.feature_dim, device=device)
+            self.bank_prob = torch.zeros(n, self.num_classes, device=device)
+            self.bank_filled = torch.zeros(n, dtype=torch.bool, device=device)
         self.fingerprint = dict(fingerprint)
 
     # --------------------------------------------------------------- forwards
@@ -173,14 +192,53 @@ class LDLModel(BaseModel):
         raise ValueError(f"mode must be 'tensor', 'predict' or 'features', got {mode!r} "
                          '(training goes through train_step)')
 
+    @torch.no_grad()
+    def refresh_bank(self, loader) -> None:
+        """Bank mode: refill the feature and prediction bank with one eval-mode pass
+        over ``loader`` (sequential, sharded without padding; rows of every rank
+        gathered by dataset index through :func:`embed_by_index`). Every row must be
+        filled."""
+        if self.neighbour_source != 'bank':
+            raise RuntimeError("LDL: refresh_bank needs neighbour_source='bank'")
+        was_training = self.training
+        self.eval()
+
+        def forward(data):
+            data = self.data_preprocessor(data, training=False)
+            h, logits = self(data['inputs'], mode='features')
+            return data['data_samples']['sample_idx'], dict(feat=h, prob=logits.softmax(1))
+
+        try:
+            rows = embed_by_index(loader, forward, self.num_samples, device=self.bank_feat.device)
+        finally:
+            self.train(was_training)
+        self.bank_feat[rows['index']] = rows['feat'].float()
+        self.bank_prob[rows['index']] = rows['prob'].float()
+        self.bank_filled[rows['index']] = True
+        if not bool(self.bank_filled.all()):
+            raise RuntimeError(f'LDL bank: {int((~self.bank_filled).sum())} rows unfilled')
+
+    def _neighbour_outputs(self, xn: Tensor, nidx: Tensor, b: int, k: int):
+        """(HN (B, K, D), QN (B, K, C)), no gradient: online forwards or the bank."""
+        if self.neighbour_source == 'bank':
+            if not bool(self.bank_filled.all()):
+                raise RuntimeError('LDL bank mode: the bank is not filled; add '
+                                   'LDLBankRefreshHook to custom_hooks')
+            return self.bank_feat[nidx], self.bank_prob[nidx]
+        with torch.no_grad(), _neighbour_bn(self.classifier, self.neighbour_bn):
+            hn, logits_n = self(xn, mode='features')  # (KB, D), (KB, C) view-major
+        hn = hn.reshape(k, b, -1).transpose(0, 1)  # (B, K, D)
+        return hn, logits_n.softmax(1).reshape(k, b, -1).transpose(0, 1)
+
     def _split(self, data: dict):
         inputs = data['inputs']  # (B, V, ...)
         k = self.neighbours.shape[1]
-        if inputs.dim() < 3 or inputs.shape[1] != 1 + k:
-            raise ValueError(f'LDL expects inputs (B, 1 + K = {1 + k}, ...) with the anchor '
-                             f'and its K neighbours, got {tuple(inputs.shape)}')
+        views = 1 + k if self.neighbour_source == 'online' else 1
+        if inputs.dim() < 3 or inputs.shape[1] != views:
+            raise ValueError(f'LDL ({self.neighbour_source} neighbours) expects inputs '
+                             f'(B, {views}, ...), got {tuple(inputs.shape)}')
         b = inputs.shape[0]
-        stacked = inputs.transpose(0, 1).reshape((1 + k) * b, *inputs.shape[2:])  # view-major
+        stacked = inputs.transpose(0, 1).reshape(views * b, *inputs.shape[2:])  # view-major
         data = self.data_preprocessor(dict(inputs=stacked, data_samples=data['data_samples']),
                                       training=True)
         x = data['inputs']
@@ -198,11 +256,8 @@ class LDLModel(BaseModel):
         index = samples['sample_idx'].long().to(self.lam_hat.device)  # (B,)
         y = samples['gt_label'].long().to(self.lam_hat.device)  # (B,)
         nidx = self.neighbours[index]  # (B, K)
-        # 1. neighbour pass, no grad
-        with torch.no_grad(), _neighbour_bn(self.classifier, self.neighbour_bn):
-            hn, logits_n = self(xn, mode='features')  # (KB, D), (KB, C) view-major
-        hn = hn.reshape(k, b, -1).transpose(0, 1)  # (B, K, D)
-        qn = logits_n.softmax(1).reshape(k, b, -1).transpose(0, 1)  # (B, K, C)
+        # 1. neighbour outputs, no grad (online pass or bank)
+        hn, qn = self._neighbour_outputs(xn, nidx, b, k)  # (B, K, D), (B, K, C)
         # 2-3. anchor pass and scores
         with optim_wrapper.optim_context(net):
             h, logits = net(x, mode='features')  # (B, D), (B, C)
@@ -244,13 +299,19 @@ class LDLModel(BaseModel):
 
     # ------------------------------------------------------------ method state
     def method_state_dict(self) -> dict:
-        """Trust, velocity, centres and the data fingerprint, CPU tensors."""
+        """Trust, velocity, centres, the data fingerprint and (bank mode) the bank,
+        CPU tensors."""
         if self.fingerprint is None:
             raise RuntimeError('LDL: method state not initialised (LDLSetupHook)')
-        return dict(lam_hat=self.lam_hat.detach().cpu().clone(),
-                    lam_velocity=self.lam_velocity.detach().cpu().clone(),
-                    centres=self.centres.detach().cpu().clone(),
-                    fingerprint=dict(self.fingerprint))
+        state = dict(lam_hat=self.lam_hat.detach().cpu().clone(),
+                     lam_velocity=self.lam_velocity.detach().cpu().clone(),
+                     centres=self.centres.detach().cpu().clone(),
+                     fingerprint=dict(self.fingerprint))
+        if self.neighbour_source == 'bank':
+            state.update(bank_feat=self.bank_feat.cpu().clone(),
+                         bank_prob=self.bank_prob.cpu().clone(),
+                         bank_filled=self.bank_filled.cpu().clone())
+        return state
 
     def load_method_state_dict(self, state: dict) -> None:
         """Inverse of :meth:`method_state_dict`; refuses a checkpoint made from other
@@ -271,3 +332,10 @@ class LDLModel(BaseModel):
         self.lam_hat = state['lam_hat'].clone().to(device)
         self.lam_velocity = state['lam_velocity'].clone().to(device)
         self.centres = state['centres'].clone().to(device)
+        if self.neighbour_source == 'bank':
+            if 'bank_feat' not in state:
+                raise KeyError("LDL resume: neighbour_source='bank' but the checkpoint has no "
+                               'bank (it was written by an online-mode run)')
+            self.bank_feat = state['bank_feat'].clone().to(device)
+            self.bank_prob = state['bank_prob'].clone().to(device)
+            self.bank_filled = state['bank_filled'].clone().to(device)

@@ -36,25 +36,48 @@ def _batch(model, x, index):
     index = torch.tensor(index)
     nidx = model.neighbours[index]
     inputs = torch.cat([x[index][:, None], x[nidx]], 1)  # (B, 1 + K, IN_DIM)
+    if model.neighbour_source == 'bank':
+        inputs = inputs[:, :1]
     return dict(inputs=inputs, data_samples=dict(sample_idx=index,
                                                  gt_label=model.labels[index])), index, nidx
 
 
-def test_train_step_matches_an_independent_recomputation():
-    model = _model(lamb_momentum=0.0)
+def _fill_bank(model, x):
+    """refresh_bank over a two-batch loader; checked against eval-mode features."""
+    loader = [dict(inputs=x[i:i + 5], data_samples=dict(sample_idx=torch.arange(i, min(i + 5, N))))
+              for i in (0, 5)]
+    model.refresh_bank(loader)
+    with torch.no_grad():
+        h, logits = model.eval()(x, mode='features')
+    model.train()
+    torch.testing.assert_close(model.bank_feat, h)
+    torch.testing.assert_close(model.bank_prob, logits.softmax(1))
+
+
+@pytest.mark.parametrize('source', ['online', 'bank'])
+def test_train_step_matches_an_independent_recomputation(source):
+    model = _model(lamb_momentum=0.0, neighbour_source=source)
     with torch.no_grad():
         model.centres.normal_()  # non-zero centres so the centre loss has a gradient
-    ref = copy.deepcopy(model)
     x = torch.randn(N, IN_DIM, generator=torch.Generator().manual_seed(5))
+    if source == 'bank':
+        _fill_bank(model, x)
+        # the bank is read, not recomputed: make it differ from the current network
+        model.bank_feat += 0.5
+        model.bank_prob = (model.bank_prob + 0.2) / (1 + 0.2 * NUM_CLASSES)
+    ref = copy.deepcopy(model)
     data, index, nidx = _batch(model, x, [0, 3, 5])
     opt = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
     log = model.train_step(data, opt)
 
     # the same step written out: autograd gives the trust gradient
     ref_opt = torch.optim.SGD(ref.parameters(), lr=0.1)
-    with torch.no_grad():
-        hn, ln = ref(x[nidx].reshape(-1, IN_DIM), mode='features')
-    hn, qn = hn.reshape(3, K, -1), ln.softmax(1).reshape(3, K, -1)
+    if source == 'bank':
+        hn, qn = ref.bank_feat[nidx], ref.bank_prob[nidx]
+    else:
+        with torch.no_grad():
+            hn, ln = ref(x[nidx].reshape(-1, IN_DIM), mode='features')
+        hn, qn = hn.reshape(3, K, -1), ln.softmax(1).reshape(3, K, -1)
     h, logits = ref(x[index], mode='features')
     lam_leaf = ref.lam_hat[index, 0].clone().requires_grad_()
     y = ref.labels[index]
@@ -99,9 +122,22 @@ def test_method_state_round_trip_and_changed_data_refused():
         changed.load_method_state_dict(state)
 
 
+def test_bank_mode_state_holds_the_bank_and_refuses_an_online_checkpoint():
+    model = _model(neighbour_source='bank')
+    with pytest.raises(RuntimeError, match='the bank is not filled'):
+        model.train_step(_batch(model, torch.zeros(N, IN_DIM), [0])[0], None)
+    _fill_bank(model, torch.randn(N, IN_DIM))
+    state = model.method_state_dict()
+    other = _model(neighbour_source='bank')
+    other.load_method_state_dict(state)
+    assert torch.equal(other.bank_feat, model.bank_feat) and bool(other.bank_filled.all())
+    with pytest.raises(KeyError, match='has no bank'):
+        other.load_method_state_dict(_model().method_state_dict())
+
+
 def test_bad_inputs():
     model = _model()
-    with pytest.raises(ValueError, match=r'inputs \(B, 1 \+ K = 3, \.\.\.\)'):
+    with pytest.raises(ValueError, match=r'expects inputs \(B, 3, \.\.\.\)'):
         model.train_step(dict(inputs=torch.zeros(2, 2, IN_DIM), data_samples=dict(
             sample_idx=torch.tensor([0, 1]), gt_label=torch.tensor([0, 1]))), None)
     with pytest.raises(ValueError, match="neighbour_bn must be one of .* got 'off'"):
