@@ -73,3 +73,5 @@ custom_hooks = [
     dict(type='LDLSetupHook'),
     dict(type='MethodStateHook'),
 ]
+# the primary number is the last epoch's (docs/ldl.md); best-on-test goes to the oracle
+test_cfg = dict(checkpoint='current')
