@@ -36,13 +36,15 @@ model = dict(
 # every rank applies the same gathered trust/centre updates: no buffer broadcast
 model_wrapper_cfg = dict(type='basicda.MethodDDP', broadcast_buffers=False)
 
-# pixel-space augmentation of the reference: flip, zero-pad, random crop (+ erasing on the
-# anchor, not yet ported: both views use the same chain here)
+# pixel-space augmentation of the reference: bilinear resize (no antialias), flip, zero-pad,
+# random crop; the anchor adds the reference's random erasing (uniform noise fill)
 _neighbour_pipeline = [
     dict(type='TVResize', size=(_size, _size), antialias=False),
     dict(type='TVRandomHorizontalFlip', p=0.5),
     dict(type='TVRandomCrop', size=_size, padding=_pad, fill=0),
 ]
+_anchor_pipeline = _neighbour_pipeline + [
+    dict(type='LDLRandomErasing', p=0.5, area=(0.02, 0.3), aspect=0.3)]
 _lab_train = dict(
     type='FaceDataset',
     reader=dict(type='ExtrasCsvReader', reader=dict(_base_._lab_reader, split='train'),
@@ -59,7 +61,7 @@ train_dataloader = dict(
     collate_fn=dict(type='default_collate'),
     worker_init_fn=dict(type='basicda.seed_worker_from_torch'),
     dataset=dict(type='LDLNeighbourDataset', dataset=_lab_train,
-                 anchor_pipeline=_neighbour_pipeline, neighbour_pipeline=_neighbour_pipeline,
+                 anchor_pipeline=_anchor_pipeline, neighbour_pipeline=_neighbour_pipeline,
                  num_neighbours=_k, neighbours='va', knn_metric='l1'))
 
 optim_wrapper = dict(type='OptimWrapper',

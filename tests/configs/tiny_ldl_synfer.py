@@ -10,7 +10,8 @@ model = dict(classifier=dict(backbone=dict(name='test_resnet')), scoring=dict(hi
 train_cfg = dict(max_epochs=2)
 param_scheduler = [dict(type='MultiStepLR', milestones=[1], gamma=0.1, by_epoch=True)]
 train_dataloader = dict(batch_size=16, num_workers=0, dataset=dict(
-    anchor_pipeline=_pipeline, neighbour_pipeline=_pipeline, num_neighbours=2))
+    anchor_pipeline=_pipeline + [dict(type='LDLRandomErasing')], neighbour_pipeline=_pipeline,
+    num_neighbours=2))
 _test_pipeline = [dict(type='TVResize', size=(32, 32), antialias=True)]
 val_dataloader = dict(batch_size=16, dataset=dict(pipeline=_test_pipeline))
 test_dataloader = val_dataloader

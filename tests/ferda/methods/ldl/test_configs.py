@@ -29,5 +29,6 @@ def test_config_builds(path, views, synfer_workdir, monkeypatch):
     dataset = DATASETS.build(cfg.train_dataloader.dataset)
     item = dataset[0]
     assert tuple(item['inputs'].shape) == (views, 3, 64, 64)
+    assert type(dataset.anchor.transforms[-1]).__name__ == 'LDLRandomErasing'
     assert dataset.neighbours.shape == (len(dataset), 8) and dataset.knn_meta['source'] == 'va'
     assert (dataset.kernel > 0).all() and (dataset.kernel <= 1).all()
