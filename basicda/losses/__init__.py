@@ -15,3 +15,12 @@ from .relation import (relation_infonce, relation_matrix, relation_pseudo_label_
 
 __all__ += ['aad_dispersion_weight', 'aad_loss', 'relation_matrix', 'relation_similarity',
             'relation_pseudo_label_loss', 'relation_infonce']
+from .label_distribution import (apply_centre_update, balanced_class_weights, centre_loss,
+                                 centre_statistics, centre_update, label_distribution_target,
+                                 lambda_grad_closed_form, scoring_grad_closed_form,
+                                 soft_cross_entropy, va_kernel)
+
+__all__ += ['va_kernel', 'label_distribution_target', 'soft_cross_entropy',
+            'lambda_grad_closed_form', 'scoring_grad_closed_form', 'centre_loss',
+            'centre_statistics', 'apply_centre_update', 'centre_update',
+            'balanced_class_weights']

@@ -2,7 +2,7 @@
 embedding a sharded dataset gathered by dataset index."""
 from .embed import embed_by_index
 from .kmeans import KMEANS_BACKENDS, canonicalize_clusters, faiss_kmeans, kmeans
-from .knn import KNN_BACKENDS, KNN_METRICS, SELF_EXCLUSION, knn
+from .knn import KNN_BACKENDS, KNN_METRICS, SELF_EXCLUSION, knn, knn_exact
 
-__all__ = ['canonicalize_clusters', 'embed_by_index', 'faiss_kmeans', 'kmeans', 'knn',
+__all__ = ['canonicalize_clusters', 'embed_by_index', 'faiss_kmeans', 'kmeans', 'knn', 'knn_exact',
            'KMEANS_BACKENDS', 'KNN_BACKENDS', 'KNN_METRICS', 'SELF_EXCLUSION']

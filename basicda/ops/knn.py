@@ -30,10 +30,10 @@ from torch import Tensor
 
 from .kmeans import _faiss_threads
 
-__all__ = ['knn', 'KNN_BACKENDS', 'KNN_METRICS', 'SELF_EXCLUSION']
+__all__ = ['knn', 'knn_exact', 'KNN_BACKENDS', 'KNN_METRICS', 'SELF_EXCLUSION']
 
 KNN_BACKENDS = ('torch', 'faiss')
-KNN_METRICS = ('ip', 'cosine', 'l2')
+KNN_METRICS = ('ip', 'cosine', 'l2', 'l1')
 SELF_EXCLUSION = ('index', 'drop_first')
 
 ArrayLike = Union[np.ndarray, Tensor]
@@ -95,7 +95,10 @@ def _topk_lowest_index(scores: Tensor, k: int) -> Tuple[Tensor, Tensor]:
 
 def _ranking_scores(query: Tensor, bank: Tensor, metric: str) -> Tensor:
     """(q, N) scores ranked largest first: inner products, or minus the squared
-    Euclidean distances for ``'l2'`` (``'cosine'`` rows are normalised already)."""
+    Euclidean distances for ``'l2'``, minus the L1 distances for ``'l1'`` (``'cosine'``
+    rows are normalised already)."""
+    if metric == 'l1':
+        return -torch.cdist(query, bank, p=1)  # (q, N)
     scores = query @ bank.t()  # (q, N)
     if metric == 'l2':
         # -||q - b||^2 = 2 q.b - ||q||^2 - ||b||^2
@@ -136,12 +139,13 @@ def _faiss_knn(query: Tensor, bank: Tensor, k: int, metric: str, exclude: Option
     fetch = min(n, k + 2 if exclude is not None else k + 1)
     xq = np.ascontiguousarray(query.detach().cpu().numpy(), dtype=np.float32)
     xb = np.ascontiguousarray(bank.detach().cpu().numpy(), dtype=np.float32)
-    faiss_metric = faiss.METRIC_L2 if metric == 'l2' else faiss.METRIC_INNER_PRODUCT
+    faiss_metric = dict(l2=faiss.METRIC_L2, l1=faiss.METRIC_L1).get(
+        metric, faiss.METRIC_INNER_PRODUCT)
     with _faiss_threads(num_threads):
         values, ids = faiss.knn(xq, xb, fetch, metric=faiss_metric)  # (Q, fetch)
     values = torch.from_numpy(values)
-    if metric == 'l2':
-        values = -values  # squared distances ascending -> ranking scores descending
+    if metric in ('l2', 'l1'):
+        values = -values  # distances ascending -> ranking scores descending
     ids = torch.from_numpy(ids.astype(np.int64))
     # every row faiss did not return scores at most the last returned one
     returned_min = values[:, -1].clone()  # (Q,)
@@ -188,7 +192,9 @@ def knn(query: ArrayLike, bank: ArrayLike, k: int, metric: str = 'ip',
     * ``'cosine'``: the inner product of the L2-normalised rows;
     * ``'l2'``: :math:`\sigma = -\lVert q_i - b_j \rVert_2^2`, i.e. the smallest
       squared Euclidean distances first; the returned scores are those squared
-      distances (positive).
+      distances (positive);
+    * ``'l1'``: :math:`\sigma = -\lVert q_i - b_j \rVert_1` (LDL's valence-arousal
+      neighbours); the returned scores are the L1 distances.
 
     Self-exclusion, when each query is itself a bank row:
 
@@ -210,7 +216,7 @@ def knn(query: ArrayLike, bank: ArrayLike, k: int, metric: str = 'ip',
             device as a tensor ``query``. NumPy inputs are cast to float32.
         k (int): neighbours per query, :math:`1 \le k \le N` (``N - 1`` with
             self-exclusion).
-        metric (str): ``'ip'``, ``'cosine'`` or ``'l2'``. Default: ``'ip'``.
+        metric (str): ``'ip'``, ``'cosine'``, ``'l2'`` or ``'l1'``. Default: ``'ip'``.
         exclude (LongTensor | ndarray, optional): :math:`e`, one bank index per
             query; required by (and only for) ``self_exclusion='index'``.
         self_exclusion (str, optional): ``None``, ``'index'`` or ``'drop_first'``.
@@ -289,8 +295,38 @@ def knn(query: ArrayLike, bank: ArrayLike, k: int, metric: str = 'ip',
             scores, indices = _torch_knn(query_t, bank_t, search_k, metric, exclude, chunk_size)
     if self_exclusion == 'drop_first':
         scores, indices = scores[:, 1:], indices[:, 1:]
-    if metric == 'l2':
-        scores = -scores  # ranking scores back to squared distances
+    if metric in ('l2', 'l1'):
+        scores = -scores  # ranking scores back to (squared) distances
     if numpy_out:
         return scores.cpu().numpy(), indices.cpu().numpy()
     return scores, indices
+
+
+def knn_exact(x: ArrayLike, k: int, metric: str = 'l1', exclude_self: bool = True,
+              backend: str = 'faiss') -> np.ndarray:
+    r"""Exact k nearest rows of ``x`` among its own rows, e.g. LDL's neighbours in
+    valence-arousal space (``docs/ldl.md``): :func:`knn` of ``x`` against itself,
+    with each row's own index excluded (``exclude_self``), rows listed by (distance,
+    index).
+
+    Args:
+        x (ndarray | Tensor): (N, D) points.
+        k (int): neighbours per row.
+        metric (str): ``'l1'`` (the VA kernel's metric) or ``'l2'``. Default: ``'l1'``.
+        exclude_self (bool): never return a row's own index. Default: True.
+        backend (str): ``'faiss'`` or ``'torch'``. Default: ``'faiss'``.
+
+    Returns:
+        ndarray: (N, k) int64 row indices.
+
+    Example:
+        >>> knn_exact(np.array([[0, 0], [.1, 0], [.3, 0], [1, 1]]), 2).tolist()
+        [[1, 2], [0, 2], [1, 0], [2, 1]]
+    """
+    if metric not in ('l1', 'l2'):
+        raise ValueError(f"metric must be 'l1' or 'l2', got {metric!r}")
+    x = x.detach().cpu().numpy() if isinstance(x, Tensor) else np.asarray(x)
+    own = np.arange(len(x)) if exclude_self else None
+    _, idx = knn(x, x, k, metric=metric, exclude=own,
+                 self_exclusion='index' if exclude_self else None, backend=backend)
+    return idx

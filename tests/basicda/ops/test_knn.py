@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from numpy.testing import assert_allclose, assert_array_equal
 
-from basicda.ops import KNN_BACKENDS, KNN_METRICS, knn
+from basicda.ops import KNN_BACKENDS, KNN_METRICS, knn, knn_exact
 
 BANK = torch.tensor([[1., 0.], [.6, .8], [0., 1.], [.6, .8]])
 DUPLICATES = torch.tensor([[1., 0.], [1., 0.], [0., 1.]])
@@ -20,6 +20,8 @@ def _oracle(query, bank, k, exclude=None, metric='ip'):
         b = b / np.maximum(np.linalg.norm(b, axis=1, keepdims=True), 1e-12)
     if metric == 'l2':
         scores = -((q[:, None, :] - b[None, :, :]) ** 2).sum(-1)
+    elif metric == 'l1':
+        scores = -np.abs(q[:, None, :] - b[None, :, :]).sum(-1)
     else:
         scores = q @ b.T
     if exclude is not None:
@@ -111,13 +113,13 @@ def test_continuous_data_against_scikit_learn(backend):
     rng = np.random.default_rng(0)
     bank = rng.standard_normal((300, 8)).astype(np.float32)
     query = rng.standard_normal((20, 8)).astype(np.float32)
-    for metric, sk_metric in (('l2', 'euclidean'), ('cosine', 'cosine')):
+    for metric, sk_metric in (('l2', 'euclidean'), ('cosine', 'cosine'), ('l1', 'manhattan')):
         distance, expected = NearestNeighbors(n_neighbors=5, algorithm='brute',
                                               metric=sk_metric).fit(bank).kneighbors(query)
         scores, idx = knn(query, bank, 5, metric=metric, backend=backend, num_threads=1)
         assert isinstance(idx, np.ndarray) and idx.dtype == np.int64  # NumPy in, NumPy out
         assert_array_equal(idx, expected)
-        reference = distance ** 2 if metric == 'l2' else 1 - distance
+        reference = dict(l2=distance ** 2, l1=distance).get(metric, 1 - distance)
         assert_allclose(scores, reference, rtol=1e-4, atol=1e-4)
 
 
@@ -185,3 +187,19 @@ def test_bad_arguments():
         knn(BANK[:1], BANK, 1.0)
     with pytest.raises(ValueError, match='finite'):
         knn(BANK[:1], torch.full((3, 2), float('nan')), 1)
+
+
+@pytest.mark.parametrize('backend', KNN_BACKENDS)
+def test_knn_exact_va_example_excludes_self(backend):
+    va = np.array([[0, 0], [0.1, 0], [0.3, 0], [1, 1]])
+    assert knn_exact(va, 2, backend=backend).tolist() == [[1, 2], [0, 2], [1, 0], [2, 1]]
+    assert knn_exact(va, 1, exclude_self=False, backend=backend).tolist() == [[0], [1], [2], [3]]
+    with pytest.raises(ValueError, match="metric must be 'l1' or 'l2', got 'ip'"):
+        knn_exact(va, 1, metric='ip')
+
+
+def test_knn_exact_backends_agree_on_tie_free_va():
+    va = np.random.default_rng(0).uniform(-1, 1, (200, 2))
+    for metric in ('l1', 'l2'):
+        assert_array_equal(knn_exact(va, 8, metric, backend='faiss'),
+                           knn_exact(va, 8, metric, backend='torch'))

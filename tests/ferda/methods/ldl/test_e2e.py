@@ -1,0 +1,122 @@
+"""LDL end to end on a tiny SynFER through experiments/ldl.sh (tests/configs/tiny_ldl_synfer.py:
+2 epochs of 3 iterations, K = 2 neighbours from the generator's valence-arousal; online and
+bank mode), and resume
+after SIGKILL: a run killed right after the checkpoint of epoch 1 (before its validation) and
+resumed ends bit-identical to the uninterrupted run (weights, Adam state, trust, velocity,
+centres, logged losses); a resume with another neighbour table is refused."""
+import glob
+import json
+import os.path as osp
+
+import numpy as np
+import pytest
+import torch
+
+from tests.conftest import REPO, run, train_cmd
+
+TINY = osp.join(REPO, 'tests', 'configs', 'tiny_ldl_synfer.py')
+TINY_BANK = osp.join(REPO, 'tests', 'configs', 'tiny_ldl_bank_synfer.py')
+HOOKS = 'tests.ferda.methods.ldl.hooks_for_tests'
+SCRIPT = osp.join(REPO, 'experiments', 'ldl.sh')
+
+pytestmark = pytest.mark.slow
+
+
+def _config(folder, name, kill_at=None, base=TINY):
+    path = osp.join(str(folder), name)
+    with open(path, 'w') as f:
+        f.write(f"_base_ = [{base!r}]\n")
+        if kill_at is not None:
+            f.write(f"custom_imports = dict(imports=[{HOOKS!r}], allow_failed_imports=False)\n"
+                    "custom_hooks = _base_.custom_hooks + [dict(type="
+                    f"'LdlKillAfterEpochCheckpointHook', at={kill_at})]\n")
+    return path
+
+
+def _scalars(work):
+    rows = {}
+    for path in sorted(glob.glob(osp.join(str(work), '2*', 'vis_data', 'scalars.json'))):
+        with open(path) as f:
+            for row in map(json.loads, f):
+                if 'loss' in row:
+                    rows[row['step']] = {k: v for k, v in row.items() if 'time' not in k}
+    return rows
+
+
+@pytest.fixture(scope='module')
+def straight(synfer_workdir):
+    config = _config(synfer_workdir, 'ldl_straight.py')
+    run(['bash', SCRIPT, 'ldl_straight', config], cwd=synfer_workdir)
+    return synfer_workdir / 'runs' / 'ldl_straight'
+
+
+def test_script_run_writes_knn_and_method_state(straight):
+    from basicda.engine.checkpoint import safe_load
+
+    assert (straight / 'results.json').is_file() and (straight / 'ldl_straight.py').is_file()
+    assert glob.glob(str(straight / '2*' / 'vis_data' / 'events.out.tfevents.*'))
+    nidx = np.load(straight / 'knn.npy')
+    meta = json.loads((straight / 'knn.json').read_text())
+    assert nidx.shape[1] == 2 and meta['k'] == 2 and meta['source'] == 'va'
+    assert (nidx != np.arange(len(nidx))[:, None]).all()  # self excluded
+    state = safe_load(straight / 'epoch_2.pth')['method_state']
+    lam = state['lam_hat'].reshape(-1)
+    assert lam.shape == (len(nidx),)
+    assert (lam != 0.5).all()  # every row was in a batch (2 epochs, no drop_last)
+    assert state['centres'].abs().sum() > 0
+    assert state['fingerprint']['knn_sha256'] == meta['knn_sha256']
+    losses = [row['loss'] for _, row in sorted(_scalars(straight).items())]
+    assert len(losses) == 6 and all(np.isfinite(losses))
+
+
+def _kill_and_resume(synfer_workdir, name, base=TINY):
+    config = _config(synfer_workdir, f'{name}.py', kill_at=1, base=base)
+    killed = synfer_workdir / 'runs' / name
+    proc = run(train_cmd(config, '--work-dir', f'runs/{name}'), cwd=synfer_workdir, check=False)
+    assert proc.returncode == -9, proc.stderr[-3000:]
+    assert (killed / 'epoch_1.pth').is_file() and not (killed / 'epoch_2.pth').is_file()
+    run(train_cmd(config, '--work-dir', f'runs/{name}', '--resume'), cwd=synfer_workdir)
+    return config, killed
+
+
+def _assert_same_run(straight, killed, keys=('lam_hat', 'lam_velocity', 'centres')):
+    from basicda.engine.checkpoint import safe_load
+
+    a, b = safe_load(straight / 'epoch_2.pth'), safe_load(killed / 'epoch_2.pth')
+    assert a['state_dict'].keys() == b['state_dict'].keys()
+    for key in a['state_dict']:
+        assert torch.equal(a['state_dict'][key], b['state_dict'][key]), key
+    for key in keys:
+        assert torch.equal(a['method_state'][key], b['method_state'][key]), key
+    assert a['method_state']['fingerprint'] == b['method_state']['fingerprint']
+    for sa, sb in zip(a['optimizer']['state'].values(), b['optimizer']['state'].values()):
+        assert torch.equal(sa['exp_avg'], sb['exp_avg'])
+    assert _scalars(killed) == _scalars(straight)
+
+
+def test_resume_after_sigkill_is_bit_identical(straight, synfer_workdir):
+    config, killed = _kill_and_resume(synfer_workdir, 'ldl_killed')
+    _assert_same_run(straight, killed)
+
+    # another neighbour table (K = 3) in the same run folder is refused on resume
+    proc = run(train_cmd(config, '--work-dir', 'runs/ldl_killed', '--resume', '--cfg-options',
+                         'train_dataloader.dataset.num_neighbours=3'),
+               cwd=synfer_workdir, check=False)
+    assert proc.returncode != 0
+    assert 'knn.json: k is 2 but this run has 3' in proc.stderr + proc.stdout
+
+
+def test_bank_mode_through_the_script_and_resume(synfer_workdir):
+    from basicda.engine.checkpoint import safe_load
+
+    config = _config(synfer_workdir, 'ldl_bank_straight.py', base=TINY_BANK)
+    run(['bash', SCRIPT, 'ldl_bank_straight', config], cwd=synfer_workdir)
+    straight = synfer_workdir / 'runs' / 'ldl_bank_straight'
+    log = (straight / 'logs' / 'train.log').read_text()
+    assert 'epoch 0: bank refreshed' in log and 'epoch 1: bank refreshed' in log
+    state = safe_load(straight / 'epoch_2.pth')['method_state']
+    assert bool(state['bank_filled'].all()) and state['bank_prob'].shape[1] == 7
+    torch.testing.assert_close(state['bank_prob'].sum(1), torch.ones(len(state['bank_prob'])))
+    _, killed = _kill_and_resume(synfer_workdir, 'ldl_bank_killed', base=TINY_BANK)
+    _assert_same_run(straight, killed, keys=('lam_hat', 'lam_velocity', 'centres',
+                                             'bank_feat', 'bank_prob'))
