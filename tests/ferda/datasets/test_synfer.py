@@ -143,7 +143,7 @@ def test_preview_and_cli(synfer_dir, tmp_path):
                     '--subjects', '1', '--seed', '5', '--no-progress'])
     assert osp.isfile(tmp_path / 'lowres' / 'fer2013.csv') and summary['seed'] == 5
     with pytest.raises(SystemExit):
-        main(['--out', str(tmp_path), '--domains', 'lab,micro'])
+        main(['--out', str(tmp_path), '--domains', 'lab,macro'])
     with pytest.raises(SystemExit):  # exists, no --overwrite
         main(['--out', str(tmp_path), '--domains', 'lowres', '--per-class', '2', '--no-progress'])
     main(['--out', str(tmp_path), '--domains', 'lowres', '--per-class', '2', '--overwrite',
@@ -151,8 +151,8 @@ def test_preview_and_cli(synfer_dir, tmp_path):
 
 
 def test_argument_errors(tmp_path):
-    with pytest.raises(ValueError, match=r"unknown SynFER domain\(s\) \['micro'\]"):
-        generate_synfer(str(tmp_path), domains=('micro', ))
+    with pytest.raises(ValueError, match=r"unknown SynFER domain\(s\) \['macro'\]"):
+        generate_synfer(str(tmp_path), domains=('macro', ))
     with pytest.raises(TypeError, match="got the string 'lab'"):
         generate_synfer(str(tmp_path), domains='lab')
     with pytest.raises(ValueError, match=r'per_class must be an integer >= 2 .*got 1'):
