@@ -15,3 +15,6 @@ from .relation import (relation_infonce, relation_matrix, relation_pseudo_label_
 
 __all__ += ['aad_dispersion_weight', 'aad_loss', 'relation_matrix', 'relation_similarity',
             'relation_pseudo_label_loss', 'relation_infonce']
+from .nce import nce_loss, nce_normaliser, nce_scores, softmax_nce_loss
+
+__all__ += ['nce_loss', 'nce_normaliser', 'nce_scores', 'softmax_nce_loss']

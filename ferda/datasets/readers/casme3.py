@@ -1,5 +1,5 @@
 """CAS(ME)^3 as the DVSCL reference ships it: per-subject RGB and depth list files of
-apex-minus-onset difference images, paired into one two-view record per clip (dvscl.md).
+apex-minus-onset difference images, paired into one two-view record per clip (docs/dvscl.md).
 
 Layout (checked against the public ``MELABIPCAS/DVSCL`` repository: its ``data/v_depth/
 spNO10_test.txt`` and ``data/v_rgb/subName.txt``, and its ``Datasets.py`` loader, which splits
@@ -130,7 +130,7 @@ def _keyed(entries: Sequence[ListEntry], view: str) -> dict:
 
 
 def pair_views(rgb: Sequence[ListEntry], depth: Sequence[ListEntry]) -> list[ViewPair]:
-    """Pair the two views' entries by clip key, in sorted key order (dvscl.md §2.2).
+    """Pair the two views' entries by clip key, in sorted key order (docs/dvscl.md §1).
 
     Raises:
         DatasetFormatError: a key twice in one view, a key in one view only (naming the key and
@@ -156,7 +156,7 @@ def pair_views(rgb: Sequence[ListEntry], depth: Sequence[ListEntry]) -> list[Vie
 def pair_by_line_order(rgb: Sequence[ListEntry], depth: Sequence[ListEntry]) -> list[ViewPair]:
     """The reference's pairing: line i of the RGB list with line i of the depth list.
 
-    Kept only to reproduce the reference (dvscl.md §4.3); logs a warning with the number of
+    Kept only to reproduce the reference (docs/dvscl.md §1); logs a warning with the number of
     pairs that join different clips. Key, subject and label are the RGB entry's.
     """
     if len(rgb) != len(depth):
@@ -219,7 +219,7 @@ def read_pairs(list_root: str, subject: str, split: str, pairing: str = 'key'
 
 
 def check_casme3_lists(list_root: str) -> dict:
-    """Check the per-subject lists of both views against each other (dvscl.md §2.2, §2.9).
+    """Check the per-subject lists of both views against each other (docs/dvscl.md §1).
 
     Checks: every subject of ``subName.txt`` has the 4 list files; each list pairs by key
     (same clips and labels in both views); a test list holds only its subject's clips; no

@@ -1,5 +1,5 @@
 """CAS(ME)^3 lists of DVSCL: clip keys, pairing by key, the reader, check_casme3_lists, and the
-SynFER ``micro`` domain written in that format (dvscl.md §2.2, §2.9, §5; synfer.md)."""
+SynFER ``micro`` domain written in that format (docs/dvscl.md §1; docs/synfer.md)."""
 import csv
 import hashlib
 import logging
