@@ -229,3 +229,12 @@ def test_micro_same_seed_same_bytes(micro, tmp_path):
     main(['--out', str(tmp_path), '--domains', 'micro', '--per-class', '6', '--subjects', '4',
           '--no-progress'])
     assert digest(str(tmp_path / 'micro')) == digest(osp.join(micro[0], 'micro'))
+
+
+def test_face_dataset_gives_the_subjects_fold_loops_split_on(micro):
+    from ferda.datasets import FaceDataset
+    root = osp.join(micro[0], 'micro')
+    reader = dict(type='Casme3Reader', data_root=root)
+    dataset = FaceDataset(reader, crop='none', views=('rgb', 'depth'), meta_keys=('subject', ))
+    assert dataset.subjects == [int(r.sample_id.split('-')[0][len('spNO.'):])
+                                for r in Casme3Reader(root).load()]

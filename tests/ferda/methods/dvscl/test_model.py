@@ -1,16 +1,20 @@
 """DVSCL pre-training model: encoder size, gradient flow into the depth encoder (fixed vs the
 reference's softmax bug), and pre-training through train.py on SynFER micro with a kill and
 --resume (docs/dvscl.md §4)."""
+import csv
+import json
 import os.path as osp
 
 import pytest
 import torch
 
 import ferda.methods  # noqa: F401  (registers the model)
-from ferda.methods.dvscl import DVSCLModel, ResNetV1Encoder
+from basicda.evaluation.uf1_uar import uf1_uar
+from ferda.methods.dvscl import DVSCLModel, DVSCLProbe, ResNetV1Encoder
 from tests.conftest import REPO, run, train_cmd
 
 CONFIG = osp.join(REPO, 'tests', 'configs', 'tiny_dvscl_pretrain_synfer-micro.py')
+PROBE = osp.join(REPO, 'tests', 'configs', 'tiny_dvscl_probe_synfer-micro.py')
 
 
 def test_encoder_size_and_taps():
@@ -73,10 +77,16 @@ def _load(path):
     return safe_load(str(path))
 
 
+@pytest.fixture(scope='module')
+def straight(micro_workdir):
+    """Two epochs of pre-training, every checkpoint kept."""
+    work = micro_workdir / 'runs' / 'straight'
+    run(train_cmd(CONFIG, '--work-dir', str(work)), cwd=micro_workdir)
+    return work
+
+
 @pytest.mark.slow
-def test_pretrain_kill_and_resume_equals_straight(micro_workdir):
-    straight = micro_workdir / 'runs' / 'straight'
-    run(train_cmd(CONFIG, '--work-dir', str(straight)), cwd=micro_workdir)
+def test_pretrain_kill_and_resume_equals_straight(micro_workdir, straight):
     ckpt = _load(straight / 'epoch_2.pth')
     bank = ckpt['method_state']['bank']
     assert bank['bank_r'].shape == bank['bank_d'].shape == (32, 128)
@@ -105,3 +115,58 @@ def test_pretrain_kill_and_resume_equals_straight(micro_workdir):
     for key in ('bank_r', 'bank_d'):
         torch.testing.assert_close(sa[key], sb[key], rtol=0, atol=0)
     assert sa['iteration'] == sb['iteration'] and sa['keys_sha256'] == sb['keys_sha256']
+
+
+def test_probe_loads_and_freezes_the_encoders(tmp_path):
+    pre = DVSCLModel(nce_k=5)
+    path = str(tmp_path / 'pre.pth')
+    torch.save(dict(state_dict=pre.state_dict()), path)
+    probe = DVSCLProbe(pretrained=path, input_size=64)
+    probe.init_weights()  # FoldLoop calls it on every fold's fresh model: must keep the loading
+    for name in ('encoder_rgb', 'encoder_depth'):
+        for key, value in getattr(pre, name).state_dict().items():
+            assert torch.equal(getattr(probe, name).state_dict()[key], value), (name, key)
+    assert probe.head.in_features == 2 * 256 * 2 * 2
+    probe.train()
+    assert not probe.encoder_rgb.training and probe.head.training
+    inputs = dict(rgb=torch.randn(2, 3, 64, 64), depth=torch.randn(2, 3, 64, 64))
+    losses = probe(inputs, dict(gt_label=torch.tensor([0, 3])), mode='loss')
+    losses['loss_cls'].backward()
+    assert all(p.grad is None for p in probe.encoder_depth.parameters())
+    assert probe.head.weight.grad is not None
+    tuned = DVSCLProbe(pretrained=path, input_size=64, mode='finetune')
+    tuned(inputs, dict(gt_label=torch.tensor([0, 3])), mode='loss')['loss_cls'].backward()
+    # every trunk parameter learns (the 128-d embedding head is not on the probe's path)
+    assert all(p.grad is not None for p in tuned.encoder_depth.trunk.parameters())
+
+
+def _folds(work):
+    rows = []
+    for path in sorted((work / 'folds').glob('*.csv'), key=lambda p: int(p.stem)):
+        with open(path) as f:
+            rows += list(csv.DictReader(f))
+    return rows
+
+
+@pytest.mark.slow
+def test_loso_probe_one_and_two_processes(micro_workdir, straight):
+    pretrained = f'model.pretrained={straight / "epoch_2.pth"}'
+    one = micro_workdir / 'runs' / 'probe_one'
+    run(train_cmd(PROBE, '--work-dir', str(one), '--cfg-options', pretrained),
+        cwd=micro_workdir)
+    rows = _folds(one)
+    assert sorted(int(r['index']) for r in rows) == list(range(32))  # every clip once
+    subjects = sorted({r['subject'] for r in rows})
+    assert len(list((one / 'folds').glob('*.csv'))) == len(subjects)
+    for path in (one / 'folds').glob('*.json'):  # one held-out subject per fold
+        assert len(json.loads(path.read_text())['held_out']) == 1
+    results = json.loads((one / 'results.json').read_text())
+    pooled = results['metrics']['pooled']
+    expected = uf1_uar([int(r['label']) for r in rows], [int(r['prediction']) for r in rows])
+    assert (pooled['uf1'], pooled['uar'], pooled['wa']) == pytest.approx(expected)
+    assert 'uar' in results['metrics']['fold_average']
+    two = micro_workdir / 'runs' / 'probe_two'
+    run(['bash', osp.join(REPO, 'experiments', 'train.sh'), 'probe_two', PROBE, '2',
+         '--cfg-options', pretrained], cwd=micro_workdir, env=dict(WORK_DIR=str(two)))
+    assert _folds(two) == rows
+    assert json.loads((two / 'results.json').read_text())['metrics'] == results['metrics']
