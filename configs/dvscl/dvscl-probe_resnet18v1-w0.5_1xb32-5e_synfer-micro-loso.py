@@ -1,8 +1,15 @@
 # DVSCL linear probe, leave-one-subject-out on SynFER micro (docs/dvscl.md §5): the encoders of
-# a pre-training checkpoint (model.pretrained=runs/EXP/epoch_5.pth; None = random encoders,
-# the baseline) frozen, a linear head on both views' 256 x 2 x 2 maps, one fresh head per
-# subject fold, 5 epochs, SGD lr 1e-4 (the reference's) with zero_grad every step, StepLR(10)
+# a pre-training checkpoint (the pipeline's pretrain stage, or model.pretrained=PATH; None =
+# random encoders, the baseline) frozen, a linear head on both views' 256 x 2 x 2 maps, one
+# fresh head per subject fold, 5 epochs, SGD lr 1e-4 (the reference's) with zero_grad every step, StepLR(10)
 # per epoch; pooled UF1/UAR/WA (loso_metrics).
+#   bash experiments/dvscl.sh EXP configs/dvscl/dvscl-probe_resnet18v1-w0.5_1xb32-5e_synfer-micro-loso.py
+# pre-trains (runs/EXP/pretrain; --stage pretrain stops there) and then runs the LOSO probe
+# (runs/EXP) on the last pre-training checkpoint.
+pipeline = [
+    dict(name='pretrain', checkpoint='last', into='model.pretrained',
+         config='configs/dvscl/dvscl_resnet18v1-w0.5_1xb32-softmax-k64-5e_synfer-micro.py'),
+]
 _base_ = ['../_base_/default_runtime.py']
 _data_root = 'data/synfer/micro'
 _views = ('rgb', 'depth')

@@ -170,3 +170,14 @@ def test_loso_probe_one_and_two_processes(micro_workdir, straight):
          '--cfg-options', pretrained], cwd=micro_workdir, env=dict(WORK_DIR=str(two)))
     assert _folds(two) == rows
     assert json.loads((two / 'results.json').read_text())['metrics'] == results['metrics']
+
+
+@pytest.mark.slow
+def test_experiment_script_runs_the_pretrain_stage_alone(micro_workdir):
+    config = osp.join(REPO, 'configs', 'dvscl',
+                      'dvscl-probe_resnet18v1-w0.5_1xb32-5e_synfer-micro-loso.py')
+    run(['bash', osp.join(REPO, 'experiments', 'dvscl.sh'), 'pipe', config, '--stage',
+         'pretrain'], cwd=micro_workdir)
+    work = micro_workdir / 'runs' / 'pipe'
+    assert (work / 'pretrain' / 'DONE').exists() and (work / 'pretrain' / 'epoch_5.pth').exists()
+    assert not (work / 'folds').exists()  # the LOSO stage was not asked for
