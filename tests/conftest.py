@@ -30,11 +30,13 @@ def _no_default_scope_leaks():
 @pytest.fixture(scope='session')
 def synfer_workdir(tmp_path_factory):
     """A folder whose ``data/synfer`` holds a tiny SynFER (10 faces per class and
-    domain); configs read ``data/synfer`` relative to the working directory."""
-    from ferda.datasets.synfer import generate_synfer
+    domain, ``micro`` included); configs read ``data/synfer`` relative to the working
+    directory."""
+    from ferda.datasets.synfer import DOMAINS, generate_synfer
 
     root = tmp_path_factory.mktemp('synfer_work')
-    generate_synfer(str(root / 'data' / 'synfer'), per_class=10, seed=0, progress=False)
+    generate_synfer(str(root / 'data' / 'synfer'), domains=DOMAINS, per_class=10, seed=0,
+                    progress=False)
     return root
 
 

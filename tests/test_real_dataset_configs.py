@@ -98,10 +98,20 @@ def _oulu_casia_cdfer(root):
     write_oulu_cdfer(osp.join(root, 'data', 'oulu_casia_cdfer'))
 
 
+def _casme3(root):
+    """The DVSCL CAS(ME)^3 layout: SynFER micro writes exactly that format."""
+    import os
+
+    from ferda.datasets.synfer import generate_synfer
+    generate_synfer(osp.join(root, 'data', '_synfer'), domains=('micro', ), per_class=3,
+                    subjects=3, seed=0, progress=False)
+    os.rename(osp.join(root, 'data', '_synfer', 'micro'), osp.join(root, 'data', 'casme3'))
+
+
 # data_root folder (data/<name>) -> writer of its fixture under a work folder
 FIXTURES = dict(rafdb=_rafdb, affectnet=_affectnet, fer2013=_fer2013, ferplus=_ferplus,
                 expw=_expw, afe=_afe, ckplus=_ckplus, jaffe=_jaffe, sfew=_sfew, kdef=_kdef,
-                oulu_casia=_oulu_casia, oulu_casia_cdfer=_oulu_casia_cdfer)
+                oulu_casia=_oulu_casia, oulu_casia_cdfer=_oulu_casia_cdfer, casme3=_casme3)
 # config file name -> writer of its fixture under a work folder
 WRITERS = {f'source-only_resnet18_1xb64-recipeA-100e_{source}.py': FIXTURES[name]
            for source, name in [('rafdb', 'rafdb'), ('affectnet-7cls', 'affectnet'),

@@ -24,3 +24,7 @@ __all__ += ['va_kernel', 'label_distribution_target', 'soft_cross_entropy',
             'lambda_grad_closed_form', 'scoring_grad_closed_form', 'centre_loss',
             'centre_statistics', 'apply_centre_update', 'centre_update',
             'balanced_class_weights']
+
+from .nce import nce_loss, nce_normaliser, nce_scores, softmax_nce_loss
+
+__all__ += ['nce_loss', 'nce_normaliser', 'nce_scores', 'softmax_nce_loss']

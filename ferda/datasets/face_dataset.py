@@ -134,6 +134,13 @@ class FaceDataset(Dataset):
             return None
         return np.bincount(self.labels, minlength=self.reader.num_classes).tolist()
 
+    @property
+    def subjects(self) -> Optional[list]:
+        """Every sample's ``extras['subject']`` in index order (what subject folds split
+        on, e.g. ``FoldLoop``), or None when some record has none."""
+        subjects = [r.extras.get('subject') for r in self.records]
+        return None if any(s is None for s in subjects) else subjects
+
     def __len__(self) -> int:
         return len(self.records)
 

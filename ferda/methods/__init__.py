@@ -2,4 +2,4 @@
 
 Importing this package registers every method's classes (the registries list it in
 their ``locations``)."""
-from . import clup, eercl, ldl  # noqa: F401
+from . import clup, dvscl, eercl, ldl  # noqa: F401

@@ -7,14 +7,14 @@ Example::
 import argparse
 import json
 
-from .generator import DOMAINS, generate_synfer
+from .generator import DEFAULT_DOMAINS, DOMAINS, generate_synfer
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog='ferda synth', description='Generate the SynFER benchmark (synfer.md).')
     parser.add_argument('--out', default='data/synfer', help='output folder (default: %(default)s)')
-    parser.add_argument('--domains', default=','.join(DOMAINS),
+    parser.add_argument('--domains', default=','.join(DEFAULT_DOMAINS),
                         help='comma-separated domains (default: %(default)s)')
     parser.add_argument('--per-class', type=int, default=400,
                         help='images per class and domain, 1/4 of them test (default: %(default)s)')

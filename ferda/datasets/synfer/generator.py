@@ -18,12 +18,16 @@ from tqdm import tqdm
 
 from ..labels import CANONICAL_7
 from ..readers import ExpwReader, Fer2013CsvReader, RafDbReader
+from ..readers.casme3 import CASME3_CLASSES, Casme3Reader
 from .domains import render_lab, render_lowres, render_wild, wild_jpeg_quality
 from .faces import sample_expression, sample_identity
+from .micro import generate_micro
 from .writers import LabWriter, LowresWriter, WildWriter
 
-DOMAINS = ('lab', 'wild', 'lowres')
-DOMAIN_CODES = {'lab': 0, 'wild': 1, 'lowres': 2}
+DOMAINS = ('lab', 'wild', 'lowres', 'micro')
+DOMAIN_CODES = {'lab': 0, 'wild': 1, 'lowres': 2, 'micro': 3}
+#: what ``ferda synth`` generates without ``--domains`` (micro is its own benchmark: DVSCL)
+DEFAULT_DOMAINS = ('lab', 'wild', 'lowres')
 TEST_FRACTION = 0.25
 MARKER = 'synfer.json'
 PREVIEW_TILE = 96
@@ -55,8 +59,7 @@ def _check_args(out_dir, domains, per_class, subjects, ambiguity):
                         f"write ({domains!r},)")
     unknown = [d for d in domains if d not in DOMAINS]
     if unknown:
-        raise ValueError(f'unknown SynFER domain(s) {unknown}; available: {list(DOMAINS)} '
-                         "('micro' is not implemented yet)")
+        raise ValueError(f'unknown SynFER domain(s) {unknown}; available: {list(DOMAINS)}')
     if len(set(domains)) != len(domains) or not domains:
         raise ValueError(f'domains must be non-empty and without repeats, got {list(domains)}')
     if int(per_class) != per_class or per_class < 2:
@@ -128,8 +131,14 @@ def _generate_domain(domain, root, seed, per_class, subjects, ambiguity, bar):
 
 
 def _count(domain, root, info) -> dict:
-    """Per-split class histograms, read back with the real reader (a self-check)."""
+    """Per-split class histograms, read back with the real reader (a self-check).
+
+    ``micro`` has no fixed split (it is evaluated leave-one-subject-out): its ``'all'``.
+    """
     counts = {}
+    if domain == 'micro':
+        labels = [r.label for r in Casme3Reader(root, info['list_root']).load()]
+        return {'all': [labels.count(c) for c in range(len(CASME3_CLASSES))]}
     for split in ('train', 'val', 'test'):
         if domain == 'lab':
             reader = RafDbReader(root, split, val_split_file=info['val_split_file'])
@@ -163,7 +172,8 @@ def write_preview(path: str, tiles: dict) -> None:
         f.write(buf.tobytes())
 
 
-def generate_synfer(out_dir: str, domains=DOMAINS, per_class: int = 400, subjects: int = 60,
+def generate_synfer(out_dir: str, domains=DEFAULT_DOMAINS, per_class: int = 400,
+                    subjects: int = 60,
                     seed: int = 0, preview: bool = False, progress: bool = True,
                     ambiguity: float = 0.15, overwrite: bool = False) -> dict:
     """Generate SynFER domains under ``out_dir/<domain>/`` in the real dataset formats.
@@ -171,9 +181,11 @@ def generate_synfer(out_dir: str, domains=DOMAINS, per_class: int = 400, subject
     Args:
         out_dir: output folder; each domain goes to ``out_dir/<domain>``.
         domains: any of ``'lab'`` (RAF-DB layout), ``'wild'`` (ExpW), ``'lowres'`` (FER2013
-            CSV).
+            CSV), ``'micro'`` (CAS(ME)^3 lists of DVSCL: see :mod:`.micro`); default the first
+            three.
         per_class: images per class and domain; a quarter of them are test, the rest train
             (10 % of train held out as val). The default 400 gives 300 train / 100 test.
+            ``micro`` has 4 classes and no split: per-subject LOSO lists.
         subjects: number of identities per domain; each sample picks one at random.
         seed: the one seed of everything; the same arguments give the same bytes.
         preview: also write ``out_dir/preview.png`` (classes x domains).
@@ -194,21 +206,33 @@ def generate_synfer(out_dir: str, domains=DOMAINS, per_class: int = 400, subject
     summary = dict(out_dir=out_dir, seed=seed, per_class=per_class, subjects=subjects,
                    ambiguity=ambiguity, domains={}, preview=None)
     tiles = {}
-    total = len(domains) * per_class * len(CANONICAL_7)
+    total = sum(len(CASME3_CLASSES if d == 'micro' else CANONICAL_7) for d in domains
+                ) * per_class
     with tqdm(total=total, desc='SynFER', unit='img', disable=not progress) as bar:
         for domain in domains:
             root = osp.join(out_dir, domain)
             _prepare_root(root, overwrite)
-            info, tiles[domain] = _generate_domain(domain, root, seed, per_class, subjects,
-                                                   ambiguity, bar)
+            if domain == 'micro':
+                info = generate_micro(root, seed, per_class, subjects, _rng,
+                                      DOMAIN_CODES['micro'], bar)
+                tiles[domain] = [cv2.resize(t, (PREVIEW_TILE, PREVIEW_TILE),
+                                            interpolation=cv2.INTER_NEAREST)
+                                 for t in info.pop('previews')]
+                tiles[domain] += [np.full_like(tiles[domain][0], 255)] * (
+                    len(CANONICAL_7) - len(CASME3_CLASSES))
+            else:
+                info, tiles[domain] = _generate_domain(domain, root, seed, per_class,
+                                                       subjects, ambiguity, bar)
             reader = dict(type=dict(lab='RafDbReader', wild='ExpwReader',
-                                    lowres='Fer2013CsvReader')[domain], data_root=root)
-            reader.update({k: v for k, v in info.items() if k != 'format'})
+                                    lowres='Fer2013CsvReader', micro='Casme3Reader')[domain],
+                          data_root=root)
+            reader.update({k: v for k, v in info.items() if k not in ('format', 'subjects')})
             entry = dict(root=root, format=info['format'], reader=reader,
                          counts=_count(domain, root, info))
             marker = dict(domain=domain, seed=seed, per_class=per_class, subjects=subjects,
                           ambiguity=ambiguity, format=info['format'], counts=entry['counts'],
-                          class_names=list(CANONICAL_7))
+                          class_names=list(CASME3_CLASSES if domain == 'micro'
+                                           else CANONICAL_7))
             with open(osp.join(root, MARKER), 'w', encoding='utf-8', newline='\n') as f:
                 json.dump(marker, f, indent=2, sort_keys=True)
                 f.write('\n')

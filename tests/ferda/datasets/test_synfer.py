@@ -144,8 +144,8 @@ def test_preview_and_cli(synfer_dir, tmp_path, capsys):
     assert osp.isfile(tmp_path / 'lowres' / 'fer2013.csv') and summary['seed'] == 5
     # argparse errors: exit status 2, the reason on stderr
     with pytest.raises(SystemExit, match='2'):
-        main(['--out', str(tmp_path), '--domains', 'lab,micro'])
-    assert "unknown domain(s) ['micro']" in capsys.readouterr().err
+        main(['--out', str(tmp_path), '--domains', 'lab,macro'])
+    assert "unknown domain(s) ['macro']" in capsys.readouterr().err
     with pytest.raises(SystemExit, match='2'):  # exists, no --overwrite
         main(['--out', str(tmp_path), '--domains', 'lowres', '--per-class', '2', '--no-progress'])
     assert 'lowres exists and is not empty' in capsys.readouterr().err
@@ -154,8 +154,8 @@ def test_preview_and_cli(synfer_dir, tmp_path, capsys):
 
 
 def test_argument_errors(tmp_path):
-    with pytest.raises(ValueError, match=r"unknown SynFER domain\(s\) \['micro'\]"):
-        generate_synfer(str(tmp_path), domains=('micro', ))
+    with pytest.raises(ValueError, match=r"unknown SynFER domain\(s\) \['macro'\]"):
+        generate_synfer(str(tmp_path), domains=('macro', ))
     with pytest.raises(TypeError, match="got the string 'lab'"):
         generate_synfer(str(tmp_path), domains='lab')
     with pytest.raises(ValueError, match=r'per_class must be an integer >= 2 .*got 1'):
