@@ -18,7 +18,7 @@ from tests.ferda.datasets.fixtures import (AFE_CLUP_TRAIN, AFFECTNET_TRAIN_ROWS,
                                            OULU_FILES, fer_pixels, write_afe, write_affectnet,
                                            write_bytes, write_ckplus, write_expw, write_fer2013,
                                            write_ferplus, write_image_tree, write_oulu_cdfer,
-                                           write_rafdb, write_sfew)
+                                           write_ldl, write_rafdb, write_sfew)
 
 SIZE = 160  # recipe A input size
 
@@ -109,9 +109,28 @@ def _casme3(root):
 
 
 # data_root folder (data/<name>) -> writer of its fixture under a work folder
+def _ldl_train_rows(n=10, k=8):
+    """An LDL train CSV of ``n`` rows whose knn column lists ``k`` other rows (the configs'
+    K = 8 needs at least 8 per row)."""
+    rows = ['subDirectory_filePath,expression,valence,arousal,knn']
+    for i in range(n):
+        knn = ';'.join(str((i + j) % n) for j in range(1, k + 1))
+        rows.append(f'img/{i:02d}.jpg,{i % 7},{i / n:.2f},{-i / n:.2f},{knn}')
+    return ('\n'.join(rows) + '\n').encode()
+
+
+def _ldl_csvs(name):
+    def write(root):  # the reference's CSVs of one dataset: data/ldl/<name>/{train,test}.csv
+        folder = osp.join(root, 'data', 'ldl', name)
+        write_ldl(folder, _ldl_train_rows())
+        write_ldl(folder, name='test.csv')
+    return write
+
+
 FIXTURES = dict(rafdb=_rafdb, affectnet=_affectnet, fer2013=_fer2013, ferplus=_ferplus,
                 expw=_expw, afe=_afe, ckplus=_ckplus, jaffe=_jaffe, sfew=_sfew, kdef=_kdef,
-                oulu_casia=_oulu_casia, oulu_casia_cdfer=_oulu_casia_cdfer, casme3=_casme3)
+                oulu_casia=_oulu_casia, oulu_casia_cdfer=_oulu_casia_cdfer, casme3=_casme3,
+                **{'ldl/rafdb': _ldl_csvs('rafdb'), 'ldl/affectnet': _ldl_csvs('affectnet')})
 # config file name -> writer of its fixture under a work folder
 WRITERS = {f'source-only_resnet18_1xb64-recipeA-100e_{source}.py': FIXTURES[name]
            for source, name in [('rafdb', 'rafdb'), ('affectnet-7cls', 'affectnet'),
