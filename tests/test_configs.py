@@ -34,7 +34,7 @@ CLASSIFIERS = ('ImageClassifier', 'MixupClassifier', 'EERCL')
 
 def test_the_glob_finds_every_folder():
     folders = {osp.relpath(p, REPO).split(osp.sep)[1] for p in CONFIGS}
-    assert folders == {'clup', 'demo', 'eercl', 'source_only'}
+    assert folders == {'active', 'clup', 'demo', 'eercl', 'source_only'}
     assert len(CONFIGS) >= 50 and len(TEST_CONFIGS) >= 6
 
 
@@ -92,6 +92,8 @@ def _build_dataset(dataset_cfg):
         assert dataset_cfg['labels_file'] is None
         dataset_cfg = dataset_cfg['dataset']
     dataset = DATASETS.build(_no_cache(dataset_cfg))
+    if dataset_cfg['type'] == 'ActivePoolDataset':  # starts empty: label pool item 0
+        dataset.apply_selection(dict(labelled=[0]))
     key = (0, 123) if type(dataset).__name__ == 'MultiViewDataset' else 0
     return dataset, dataset[key]
 
