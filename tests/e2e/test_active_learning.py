@@ -121,3 +121,28 @@ def test_bald_runs_with_a_dropout_head_and_refuses_one_without(synfer_workdir):
     assert refused.returncode != 0
     assert "strategy='bald' needs a head with dropout" in refused.stdout + refused.stderr
     shutil.rmtree(osp.join(cwd, 'runs', 'al_bald0'), ignore_errors=True)
+
+
+def test_pretrained_and_continue_inits(synfer_workdir, tmp_path):
+    from tests.hooks import ToyConvBackbone
+
+    torch.manual_seed(1)
+    encoder = {f'module.encoder.{k}': v for k, v in ToyConvBackbone(16, 8).state_dict().items()}
+    encoder['module.projection.0.weight'] = torch.zeros(4, 16)
+    good = str(tmp_path / 'encoder.pth')
+    torch.save(encoder, good)
+    cwd = str(synfer_workdir)
+    for init, exp in (('pretrained', 'al_pre'), ('continue', 'al_cont')):
+        _active(cwd, exp, CONFIG, '--cfg-options', f'train_cfg.round_init={init}',
+                f'train_cfg.encoder={good}', 'train_cfg.points=3')
+        with open(osp.join(cwd, 'runs', exp, 'al', 'rounds.json')) as f:
+            rows = json.load(f)
+        assert [row['n_labelled'] for row in rows] == al_schedule(POOL)[:3], init
+    del encoder['module.encoder.net.0.weight']
+    bad = str(tmp_path / 'bad.pth')
+    torch.save(encoder, bad)
+    refused = run(['bash', SCRIPT, 'al_bad', CONFIG, '--cfg-options',
+                   'train_cfg.round_init=pretrained', f'train_cfg.encoder={bad}'],
+                  cwd=cwd, check=False)
+    assert refused.returncode != 0
+    assert 'bad.pth does not fit model.backbone' in refused.stdout + refused.stderr

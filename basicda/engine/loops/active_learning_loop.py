@@ -52,7 +52,8 @@ from basicda.registry import LOOPS
 
 from .samplers import update_sampler_length
 
-__all__ = ['ActiveLearningLoop', 'STATE_KEY', 'normalise_encoder_keys', 'reset_parameters',
+__all__ = ['ActiveLearningLoop', 'STATE_KEY', 'normalise_encoder_keys', 'load_encoder',
+           'reset_parameters',
            'pool_inputs', 'acquire', 'check_strategy_head']
 
 #: message-hub key (hence checkpoint ``message_hub.runtime_info`` key) of the run's state
@@ -73,6 +74,22 @@ def normalise_encoder_keys(state: Dict[str, torch.Tensor]) -> Dict[str, torch.Te
             continue
         out[key] = value
     return out
+
+
+def load_encoder(backbone: torch.nn.Module, path: str) -> Dict[str, torch.Tensor]:
+    """Load the encoder file ``path`` (a state dict, or a checkpoint with ``state_dict``)
+    into ``backbone`` strictly after :func:`normalise_encoder_keys`; return the
+    normalised state. A missing or unexpected encoder key is an error naming the file."""
+    state = torch.load(path, map_location='cpu', weights_only=True)
+    if not isinstance(state, dict):
+        raise TypeError(f'{path}: expected a state dict, got {type(state).__name__}')
+    state = normalise_encoder_keys(state.get('state_dict', state))
+    try:
+        backbone.load_state_dict(state, strict=True)
+    except RuntimeError as error:
+        raise ValueError(f'{path} does not fit model.backbone (after dropping the module./'
+                         f'encoder./backbone. prefixes and the projection): {error}') from None
+    return state
 
 
 def reset_parameters(module: torch.nn.Module) -> None:
@@ -274,10 +291,11 @@ class ActiveLearningLoop(EpochBasedTrainLoop):
         from basicda.active.outputs import pool_text, sha256_text
         pool_sha = sha256_text(pool_text(ids))
         enc_sha = _file_sha256(self.encoder) if self.encoder else None
-        if self.encoder:
-            state = torch.load(self.encoder, map_location='cpu', weights_only=True)
-            state = state.get('state_dict', state)
-            self._encoder_state = normalise_encoder_keys(state)
+        if self.encoder:  # checked now, loaded again at each round's start
+            with torch.random.fork_rng(devices=[]):
+                probe = copy.deepcopy(self._model.backbone)
+            self._encoder_state = load_encoder(probe, self.encoder)
+            del probe
         state = runner.message_hub.get_info(STATE_KEY)
         if state is None:
             if self._epoch > 0:

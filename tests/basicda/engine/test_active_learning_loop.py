@@ -13,7 +13,7 @@ from torch.utils.data import DataLoader, Dataset
 from basicda.active import AL_STRATEGIES, LabelPool, initial_set
 from basicda.datasets import ActivePoolDataset
 from basicda.engine.loops.active_learning_loop import (acquire, check_strategy_head,
-                                                       normalise_encoder_keys,
+                                                       load_encoder, normalise_encoder_keys,
                                                        reset_parameters)
 from basicda.models.heads import LinearClsHead
 from basicda.registry import DATASETS, MODELS
@@ -181,3 +181,21 @@ def test_reset_parameters_is_seeded_and_refuses_weight_norm():
     assert not torch.equal(a.fc.weight, before)
     with pytest.raises(ValueError, match='weight_norm=False'):
         reset_parameters(LinearClsHead(8, 3, weight_norm=True))
+
+
+def test_load_encoder_strict(tmp_path):
+    src, dst = _model().backbone, _model().backbone
+    torch.manual_seed(3)
+    reset_parameters(src)
+    state = {f'module.encoder.{k}': v for k, v in src.state_dict().items()}
+    state['module.projection.0.weight'] = torch.zeros(2, 2)  # SimCLR's projection: dropped
+    path = str(tmp_path / 'encoder.pth')
+    torch.save(state, path)
+    load_encoder(dst, path)
+    for k, v in src.state_dict().items():
+        assert torch.equal(dst.state_dict()[k], v), k
+    missing = dict(state)
+    del missing['module.encoder.net.0.weight']
+    torch.save(missing, path)
+    with pytest.raises(ValueError, match=r'(?s)encoder.pth does not fit model.backbone.*Missing.*net.0.weight'):
+        load_encoder(dst, path)
