@@ -92,6 +92,8 @@ def _build_dataset(dataset_cfg):
         assert dataset_cfg['labels_file'] is None
         dataset_cfg = dataset_cfg['dataset']
     dataset = DATASETS.build(_no_cache(dataset_cfg))
+    if dataset_cfg['type'] == 'ActivePoolDataset':  # starts empty: label pool item 0
+        dataset.apply_selection(dict(labelled=[0]))
     key = (0, 123) if type(dataset).__name__ == 'MultiViewDataset' else 0
     return dataset, dataset[key]
 

@@ -18,3 +18,6 @@ __all__ += ['TVCutout', 'TVRandRangeAug']
 from .multi_view import MultiViewDataset, PipelineView, SeededAugSampler  # noqa: E402
 
 __all__ += ['MultiViewDataset', 'PipelineView', 'SeededAugSampler']
+from .active_pool import ActivePoolDataset  # noqa: E402
+
+__all__ += ['ActivePoolDataset']

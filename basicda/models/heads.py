@@ -70,6 +70,8 @@ class LinearClsHead(nn.Module):
         in_dim (int): :math:`D`, the backbone feature width.
         num_classes (int): :math:`C`.
         weight_norm (bool): weight-normalise ``fc`` over dim 0. Default: False.
+        dropout (float): p of a ``Dropout`` before ``fc`` (active learning's BALD head,
+            ``docs/active-learning.md``); adds no parameter. Default: 0 (none).
 
     Shape:
         - feats: :math:`(B, D)`
@@ -81,9 +83,14 @@ class LinearClsHead(nn.Module):
         torch.Size([4, 7])
     """
 
-    def __init__(self, in_dim: int, num_classes: int, weight_norm: bool = False):
+    def __init__(self, in_dim: int, num_classes: int, weight_norm: bool = False,
+                 dropout: float = 0.0):
         super().__init__()
         _check_positive(in_dim=in_dim, num_classes=num_classes)
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f'LinearClsHead: dropout must be in [0, 1), got {dropout!r}')
+        self.dropout_p = float(dropout)
+        self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
         self.in_dim = in_dim
         self.num_classes = num_classes
         self.weight_norm = weight_norm
@@ -99,7 +106,7 @@ class LinearClsHead(nn.Module):
         return feats
 
     def forward(self, feats: Tensor) -> Tensor:
-        return self.fc(feats)
+        return self.fc(self.dropout(feats))
 
 
 @MODELS.register_module()

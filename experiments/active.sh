@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Active learning: rounds of train on the labelled set, evaluate, select (docs/active-learning.md).
+#   bash experiments/active.sh EXP_NAME CONFIG [GPUS] [extra train.py flags...]
+# e.g. bash experiments/active.sh al_margin \
+#        configs/active/al-margin_cifar-resnet18_1xb20-scratch-7pt_synfer-lowres.py
+# Outputs: runs/EXP_NAME/al/ (pool.csv, initial.txt, round_R_selected.txt,
+# labelled_round_R.txt, rounds.csv/json, learning_curve.png) next to the usual run files.
+exec bash "$(dirname "${BASH_SOURCE[0]}")/train.sh" "$@" --no-test

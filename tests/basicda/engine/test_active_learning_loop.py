@@ -1,0 +1,201 @@
+"""The active-learning run's pieces: selection identical with 1 and 2 processes (a pool
+of 37 forces uneven shards), the pool dataset reading labels only on selection, BALD's
+refusal of a dropout-free head, encoder key normalisation, re-initialisation."""
+import json
+import os.path as osp
+
+import numpy as np
+import pytest
+import torch
+from mmengine.dataset import DefaultSampler, default_collate
+from torch.utils.data import DataLoader, Dataset
+
+from basicda.active import AL_STRATEGIES, LabelPool, initial_set
+from basicda.datasets import ActivePoolDataset
+from basicda.engine.loops.active_learning_loop import (acquire, check_strategy_head,
+                                                       load_encoder, normalise_encoder_keys,
+                                                       reset_parameters)
+from basicda.models.heads import LinearClsHead
+from basicda.registry import DATASETS, MODELS
+from tests.dist_utils import spawn_gloo
+
+N_POOL, N_INIT, B, SEED_R = 37, 5, 4, 1234
+
+
+class ToyImages(Dataset):
+    """N seeded 3x12x12 uint8 images; data_samples carry the pool index."""
+
+    def __init__(self, n=N_POOL):
+        g = torch.Generator().manual_seed(7)
+        self.images = torch.randint(0, 256, (n, 3, 12, 12), generator=g, dtype=torch.uint8)
+
+    def __len__(self):
+        return len(self.images)
+
+    def __getitem__(self, i):
+        return dict(inputs=self.images[i], data_samples=dict(sample_idx=i))
+
+
+def _model():
+    import tests.hooks  # noqa: F401  (registers ToyConvBackbone)
+    torch.manual_seed(0)
+    return MODELS.build(dict(
+        type='ImageClassifier', num_classes=7,
+        backbone=dict(type='ToyConvBackbone', out_dim=16, width=8),
+        head=dict(type='LinearClsHead', dropout=0.5),
+        data_preprocessor=dict(type='ImgDataPreprocessor', mean=[127.5] * 3, std=[51.0] * 3)))
+
+
+def _select_all(batch_size=5):
+    """Every strategy's (chosen, scores, labelled after) on this process group."""
+    model = _model()
+    data = ToyImages()
+    loader = DataLoader(data, batch_size=batch_size, collate_fn=default_collate,
+                        sampler=DefaultSampler(data, shuffle=False, round_up=False))
+    out = {}
+    for name in sorted(AL_STRATEGIES.module_dict):
+        pool = LabelPool(N_POOL, initial_set(N_POOL, N_INIT, 0))
+        chosen, scores = acquire(model, loader, pool, name, B, SEED_R, mc_passes=4,
+                                 dropout_p=0.5)
+        out[name] = dict(chosen=np.asarray(chosen).tolist(),
+                         scores=[repr(float(s)) for s in scores],
+                         labelled=pool.labelled.tolist())
+    return out
+
+
+def _worker(rank, world_size, folder):
+    with open(osp.join(folder, f'rank{rank}.json'), 'w') as f:
+        json.dump(_select_all(batch_size=3), f)
+
+
+@pytest.mark.slow
+def test_selection_is_identical_with_one_and_two_processes(tmp_path):
+    single = _select_all()
+    assert set(single) == {'random', 'entropy', 'margin', 'least_confidence', 'coreset',
+                           'badge', 'bald'}
+    spawn_gloo(_worker, 2, str(tmp_path))
+    for rank in range(2):
+        with open(tmp_path / f'rank{rank}.json') as f:
+            _assert_same_selection(json.load(f), single)
+    for name, res in single.items():
+        assert len(res['chosen']) == B and len(res['labelled']) == N_INIT + B, name
+
+
+def _assert_same_selection(found, expected):
+    """Same indices, in the same order, on every strategy; scores equal up to the float32
+    noise of a convolution run on other batch compositions (the features, not the
+    selection arithmetic, see the module docstring of basicda.ops.embed)."""
+    assert set(found) == set(expected)
+    for name in expected:
+        assert found[name]['chosen'] == expected[name]['chosen'], name
+        assert found[name]['labelled'] == expected[name]['labelled'], name
+        np.testing.assert_allclose(np.array(found[name]['scores'], float),
+                                   np.array(expected[name]['scores'], float), rtol=1e-5,
+                                   atol=1e-7, err_msg=name)
+
+
+def test_selection_does_not_depend_on_the_batch_size():
+    _assert_same_selection(_select_all(batch_size=2), _select_all(batch_size=37))
+
+
+@DATASETS.register_module(force=True)
+class CountingPool(Dataset):
+    """A pool whose records count how often their label is read."""
+
+    class Record:
+        def __init__(self, i, reads):
+            self.sample_id, self._i, self._reads = f's{i:02d}', i, reads
+
+        @property
+        def label(self):
+            self._reads.append(self._i)
+            return self._i % 3
+
+    def __init__(self, n=6, with_label=True):
+        self.with_label = with_label
+        self.reads = []
+        self.records = [self.Record(i, self.reads) for i in range(n)]
+
+    def __len__(self):
+        return len(self.records)
+
+    def __getitem__(self, i):
+        return dict(inputs=torch.zeros(1), data_samples=dict(sample_idx=i))
+
+
+def test_pool_dataset_reads_a_label_only_when_selected():
+    ds = ActivePoolDataset(dict(type='CountingPool', n=6))
+    assert ds.dataset.with_label is False  # the pool itself is built unlabelled
+    assert len(ds) == 0 and ds.dataset.reads == []
+    ds.apply_selection(dict(labelled=[4, 1]))
+    assert sorted(ds.dataset.reads) == [1, 4]
+    ds.apply_selection(dict(labelled=[1, 4, 5]))
+    assert sorted(ds.dataset.reads) == [1, 4, 5]  # earlier labels are not read again
+    assert len(ds) == 3
+    item = ds[2]['data_samples']
+    assert item['sample_idx'] == 5 and item['gt_label'] == 5 % 3
+    assert ds.sample_ids == [f's{i:02d}' for i in range(6)]
+    with pytest.raises(ValueError, match='labelled twice'):
+        ds.apply_selection(dict(labelled=[1, 1]))
+    with pytest.raises(ValueError, match=r'must be in \[0, 6\)'):
+        ds.apply_selection(dict(labelled=[6]))
+
+
+def test_bald_refuses_a_head_without_dropout():
+    with pytest.raises(ValueError, match="strategy='bald' needs a head with dropout"):
+        check_strategy_head('bald', LinearClsHead(8, 3))
+    assert check_strategy_head('bald', LinearClsHead(8, 3, dropout=0.5)) == 0.5
+    assert check_strategy_head('margin', LinearClsHead(8, 3)) == 0.0
+    with pytest.raises(ValueError, match=r'dropout must be in \[0, 1\)'):
+        LinearClsHead(8, 3, dropout=1.0)
+
+
+def test_head_dropout_is_active_in_training_only():
+    head = LinearClsHead(8, 3, dropout=0.5)
+    x = torch.ones(4, 8)
+    head.eval()
+    assert torch.equal(head(x), head.fc(x))
+    head.train()
+    torch.manual_seed(0)
+    assert not torch.equal(head(x), head.fc(x))
+    assert set(head.state_dict()) == set(LinearClsHead(8, 3).state_dict())
+
+
+def test_normalise_encoder_keys():
+    t = torch.zeros(1)
+    state = {'module.encoder.conv1.weight': t, 'backbone.fc.bias': t, 'layer1.0.bn1.weight': t,
+             'module.projection.0.weight': t, 'head.fc.weight': t}
+    assert sorted(normalise_encoder_keys(state)) == ['conv1.weight', 'fc.bias',
+                                                     'layer1.0.bn1.weight']
+
+
+def test_reset_parameters_is_seeded_and_refuses_weight_norm():
+    a, b = LinearClsHead(8, 3), LinearClsHead(8, 3)
+    torch.manual_seed(5)
+    reset_parameters(a)
+    torch.manual_seed(5)
+    reset_parameters(b)
+    assert torch.equal(a.fc.weight, b.fc.weight)
+    before = a.fc.weight.clone()
+    reset_parameters(a)
+    assert not torch.equal(a.fc.weight, before)
+    with pytest.raises(ValueError, match='weight_norm=False'):
+        reset_parameters(LinearClsHead(8, 3, weight_norm=True))
+
+
+def test_load_encoder_strict(tmp_path):
+    src, dst = _model().backbone, _model().backbone
+    torch.manual_seed(3)
+    reset_parameters(src)
+    state = {f'module.encoder.{k}': v for k, v in src.state_dict().items()}
+    state['module.projection.0.weight'] = torch.zeros(2, 2)  # SimCLR's projection: dropped
+    path = str(tmp_path / 'encoder.pth')
+    torch.save(state, path)
+    load_encoder(dst, path)
+    for k, v in src.state_dict().items():
+        assert torch.equal(dst.state_dict()[k], v), k
+    missing = dict(state)
+    del missing['module.encoder.net.0.weight']
+    torch.save(missing, path)
+    with pytest.raises(ValueError, match=r'(?s)encoder.pth does not fit model.backbone.*Missing.*net.0.weight'):
+        load_encoder(dst, path)

@@ -1,0 +1,148 @@
+"""End to end: the active-learning run on a tiny SynFER lowres through experiments/active.sh
+(tests/configs/tiny_al_synfer-lowres.py: a pool of 42, so 4 labels then +2 per round, 7
+points, at most 2 epochs per round, every epoch checkpointed)."""
+import json
+import os.path as osp
+import shutil
+
+import numpy as np
+import pytest
+import torch
+
+from basicda.active import al_schedule, labelled_from_files, read_index_file
+from tests.conftest import REPO, run
+from tests.hooks import write_config
+
+pytestmark = pytest.mark.slow
+
+CONFIG = osp.join(REPO, 'tests', 'configs', 'tiny_al_synfer-lowres.py')
+SCRIPT = osp.join(REPO, 'experiments', 'active.sh')
+POINTS = 7
+POOL = 42  # Training rows of the tiny SynFER lowres
+
+
+def _active(cwd, exp, config=CONFIG, *flags):
+    return run(['bash', SCRIPT, exp, config, *flags], cwd=cwd)
+
+
+def _index_files(al_dir):
+    names = ['pool.csv', 'pool.sha256', 'initial.txt'] + [
+        f'labelled_round_{r}.txt' for r in range(POINTS)] + [
+        f'round_{r}_selected.txt' for r in range(1, POINTS)]
+    out = {}
+    for name in names:
+        with open(osp.join(al_dir, name), 'rb') as f:
+            out[name] = f.read()
+    return out
+
+
+@pytest.fixture(scope='module')
+def reference(synfer_workdir):
+    _active(str(synfer_workdir), 'al_ref')
+    return osp.join(str(synfer_workdir), 'runs', 'al_ref')
+
+
+def test_outputs_follow_the_schedule(reference):
+    al = osp.join(reference, 'al')
+    schedule = al_schedule(POOL)
+    initial, _ = read_index_file(osp.join(al, 'initial.txt'))
+    seen = set(initial.tolist())
+    assert len(initial) == schedule[0]
+    for r in range(1, POINTS):
+        sel, ids, scores = read_index_file(osp.join(al, f'round_{r}_selected.txt'), scores=True)
+        assert len(sel) == schedule[r] - schedule[r - 1]
+        assert not seen.intersection(sel.tolist()), f'round {r} selects labelled items'
+        seen.update(sel.tolist())
+        cumulative = labelled_from_files(al, r)  # also checks labelled_round_r.txt
+        assert len(cumulative) == schedule[r] and set(cumulative.tolist()) == seen
+    pool_ids = [line.split(',')[1] for line in open(osp.join(al, 'pool.csv')).read().split()[1:]]
+    assert len(pool_ids) == POOL
+    with open(osp.join(al, 'rounds.json')) as f:
+        rows = json.load(f)
+    assert [row['round'] for row in rows] == list(range(POINTS))
+    assert [row['n_labelled'] for row in rows] == schedule
+    assert all(1 <= row['epochs'] <= 2 for row in rows)
+    assert len(open(osp.join(al, 'rounds.csv')).read().splitlines()) == POINTS + 1
+    with open(osp.join(al, 'learning_curve.png'), 'rb') as f:
+        assert f.read(8) == b'\x89PNG\r\n\x1a\n'
+    # TensorBoard / JSON scalar al/oa with step = number of labels
+    (scalars,) = [osp.join(reference, d, 'vis_data', 'scalars.json')
+                  for d in __import__('os').listdir(reference)
+                  if osp.isfile(osp.join(reference, d, 'vis_data', 'scalars.json'))]
+    steps = [json.loads(line)['step'] for line in open(scalars) if '"al/oa"' in line]
+    assert steps == schedule
+
+
+def test_same_seed_gives_identical_index_files(synfer_workdir, reference):
+    _active(str(synfer_workdir), 'al_again')
+    again = osp.join(str(synfer_workdir), 'runs', 'al_again', 'al')
+    assert _index_files(again) == _index_files(osp.join(reference, 'al'))
+
+
+def test_kill_mid_round_and_resume_is_bit_identical(synfer_workdir, reference, tmp_path):
+    # round 0 trains epochs 1-2, round 1 epochs 3-4: the kill after epoch_3.pth is mid-round 1
+    config = write_config(str(tmp_path / 'tiny_al_kill.py'), CONFIG,
+                          [dict(type='KillAfterCheckpointHook', at=3, by_epoch=True)])
+    cwd = str(synfer_workdir)
+    killed = run(['bash', SCRIPT, 'al_kill', config], cwd=cwd, check=False)
+    assert killed.returncode != 0
+    work = osp.join(cwd, 'runs', 'al_kill')
+    assert osp.isfile(osp.join(work, 'epoch_3.pth'))
+    assert not osp.isfile(osp.join(work, 'al', 'round_2_selected.txt'))
+    _active(cwd, 'al_kill', config, '--resume')
+    assert _index_files(osp.join(work, 'al')) == _index_files(osp.join(reference, 'al'))
+    last = osp.basename(open(osp.join(reference, 'last_checkpoint')).read().strip())
+    a = torch.load(osp.join(reference, last), map_location='cpu', weights_only=False)
+    b = torch.load(osp.join(work, last), map_location='cpu', weights_only=False)
+    for k, v in a['state_dict'].items():
+        assert torch.equal(v, b['state_dict'][k]), k
+    assert a['optimizer']['state'].keys() == b['optimizer']['state'].keys()
+    for k, state in a['optimizer']['state'].items():
+        for name, v in state.items():
+            assert torch.equal(v, b['optimizer']['state'][k][name]), (k, name)
+    assert a['param_schedulers'] == b['param_schedulers']
+    sa = a['message_hub']['runtime_info']['active_learning']
+    sb = b['message_hub']['runtime_info']['active_learning']
+    timing = ('select_s', 'train_s')
+    assert [{k: v for k, v in r.items() if k not in timing} for r in sa['rows']] == \
+        [{k: v for k, v in r.items() if k not in timing} for r in sb['rows']]
+    assert sa['labelled'] == sb['labelled'] and sa['accs'] == sb['accs']
+
+
+def test_bald_runs_with_a_dropout_head_and_refuses_one_without(synfer_workdir):
+    cwd = str(synfer_workdir)
+    _active(cwd, 'al_bald', CONFIG, '--cfg-options', 'train_cfg.strategy=bald',
+            'model.head.dropout=0.5', 'train_cfg.points=3')
+    sel, _, scores = read_index_file(osp.join(cwd, 'runs', 'al_bald', 'al',
+                                              'round_2_selected.txt'), scores=True)
+    assert len(sel) == 2 and np.all(scores >= 0)
+    refused = run(['bash', SCRIPT, 'al_bald0', CONFIG, '--cfg-options',
+                   'train_cfg.strategy=bald'], cwd=cwd, check=False)
+    assert refused.returncode != 0
+    assert "strategy='bald' needs a head with dropout" in refused.stdout + refused.stderr
+    shutil.rmtree(osp.join(cwd, 'runs', 'al_bald0'), ignore_errors=True)
+
+
+def test_pretrained_and_continue_inits(synfer_workdir, tmp_path):
+    from tests.hooks import ToyConvBackbone
+
+    torch.manual_seed(1)
+    encoder = {f'module.encoder.{k}': v for k, v in ToyConvBackbone(16, 8).state_dict().items()}
+    encoder['module.projection.0.weight'] = torch.zeros(4, 16)
+    good = str(tmp_path / 'encoder.pth')
+    torch.save(encoder, good)
+    cwd = str(synfer_workdir)
+    for init, exp in (('pretrained', 'al_pre'), ('continue', 'al_cont')):
+        _active(cwd, exp, CONFIG, '--cfg-options', f'train_cfg.round_init={init}',
+                f'train_cfg.encoder={good}', 'train_cfg.points=3')
+        with open(osp.join(cwd, 'runs', exp, 'al', 'rounds.json')) as f:
+            rows = json.load(f)
+        assert [row['n_labelled'] for row in rows] == al_schedule(POOL)[:3], init
+    del encoder['module.encoder.net.0.weight']
+    bad = str(tmp_path / 'bad.pth')
+    torch.save(encoder, bad)
+    refused = run(['bash', SCRIPT, 'al_bad', CONFIG, '--cfg-options',
+                   'train_cfg.round_init=pretrained', f'train_cfg.encoder={bad}'],
+                  cwd=cwd, check=False)
+    assert refused.returncode != 0
+    assert 'bad.pth does not fit model.backbone' in refused.stdout + refused.stderr
