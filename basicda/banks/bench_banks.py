@@ -4,7 +4,7 @@ DESIGN.md §7 asks for speed as ratios. Two costs come with EERCL's banks:
 
 * **refresh**: every R = 50 iterations :func:`~basicda.banks.fill_bank` runs the
   student in eval mode over all N target images and rewrites the bank;
-* **neighbour search**: every iteration :func:`~basicda.ops.knn_indices` finds
+* **neighbour search**: every iteration :func:`~basicda.ops.knn` finds
   the K = 4 nearest bank rows of the GB = 64 gathered weak features (D = 256).
 
 The training iteration timed for reference is the student's forward, backward
@@ -20,7 +20,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
-from basicda.ops.neighbours import KNN_BACKENDS, knn_indices
+from basicda.ops.knn import KNN_BACKENDS, knn
 from .feature_bank import IndexedBank, fill_bank
 
 __all__ = ['bench_banks', 'format_bank_table']
@@ -102,10 +102,10 @@ def _time_search(bank_size: int, query_rows: int, dim: int, k: int, repeats: int
     bank = nn.functional.normalize(torch.randn(bank_size, dim, generator=generator), dim=1)
     own = torch.randint(0, bank_size, (query_rows,), generator=generator)
     query = bank[own]
-    knn_indices(query, bank, k, exclude=own, backend=backend)  # warm-up
+    knn(query, bank, k, exclude=own, self_exclusion='index', backend=backend)  # warm-up
     start = time.perf_counter()
     for _ in range(repeats):
-        knn_indices(query, bank, k, exclude=own, backend=backend)
+        knn(query, bank, k, exclude=own, self_exclusion='index', backend=backend)
     return (time.perf_counter() - start) / repeats
 
 

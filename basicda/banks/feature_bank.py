@@ -6,10 +6,12 @@ and scores, filled once and then updated with every batch). A bank row belongs
 to one dataset sample, so rows are addressed by the dataset index that the
 loader returns with each sample, never by loader position.
 
-Banks are plain tensors, not module buffers: every rank writes the same
-gathered rows, so the replicas agree without DDP broadcasting them (and
-overwriting rows that a rank just wrote). The method checkpoints them through
-``state_dict``.
+A bank is a small ``nn.Module`` whose rows are non-persistent buffers created in
+``__init__`` (sized 0 until the dataset length is known, then :meth:`resize`\ d),
+so they follow the owning model's ``.to()``. They stay out of the model's
+``state_dict``: the method checkpoints them through :meth:`IndexedBank.export_state`,
+and DDP with ``broadcast_buffers=False`` never broadcasts them (every rank
+writes the same gathered rows, so the replicas agree anyway).
 
 :func:`fill_bank` writes every row from a dedicated loader (test pipeline,
 unshuffled, sharded without padding) and gathers the shards by dataset index;
@@ -19,23 +21,30 @@ training loader and so restarted its epoch, §4).
 from typing import Callable, Dict, Iterable, Mapping, Optional, Sequence, Tuple, Union
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
-from basicda.ops.gather import gather_by_index
+from basicda.ops.embed import embed_by_index
 
 __all__ = ['IndexedBank', 'BANK_INIT', 'fill_bank']
 
 BANK_INIT = ('zeros', 'randn')
+_BUFFER = 'rows_'  # buffer name prefix of a field
 
 
-class IndexedBank:
+def _check_num_samples(num_samples: int) -> None:
+    if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 0:
+        raise ValueError(f'num_samples must be an int >= 0, got {num_samples!r}')
+
+
+class IndexedBank(nn.Module):
     r"""Named fields of ``num_samples`` rows each, written by dataset index.
 
     Every :meth:`update` writes all fields of the given rows together, so one
     ``filled`` mask describes the whole bank.
 
     Args:
-        num_samples (int): :math:`N`, the dataset length.
+        num_samples (int): :math:`N`, the dataset length; 0 for a bank sized
+            later by :meth:`resize` (or by :meth:`import_state`).
         fields (dict): field name -> row width, e.g. ``dict(feat=256, prob=7)``.
         dtype (torch.dtype): Default: ``torch.float32``.
         device (torch.device | str, optional): Default: None (CPU).
@@ -60,27 +69,41 @@ class IndexedBank:
                  dtype: torch.dtype = torch.float32,
                  device: Optional[Union[torch.device, str]] = None, init: str = 'zeros',
                  generator: Optional[torch.Generator] = None) -> None:
-        if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1:
-            raise ValueError(f'num_samples must be an int >= 1, got {num_samples!r}')
+        _check_num_samples(num_samples)
         if not isinstance(fields, Mapping) or not fields:
             raise ValueError(f'fields must be a non-empty dict name -> width, got {fields!r}')
         for name, width in fields.items():
-            if not isinstance(name, str) or not name:
-                raise ValueError(f'field names must be non-empty strings, got {name!r}')
+            if not isinstance(name, str) or not name.isidentifier():
+                raise ValueError(f'field names must be Python identifiers, got {name!r}')
             if isinstance(width, bool) or not isinstance(width, int) or width < 1:
                 raise ValueError(f'field {name!r} must have an int width >= 1, got {width!r}')
         if init not in BANK_INIT:
             raise ValueError(f'init must be one of {BANK_INIT}, got {init!r}')
-        self.num_samples = num_samples
+        super().__init__()
         self.fields = dict(fields)
-        self._values: Dict[str, Tensor] = {}
+        self.init = init
         for name, width in self.fields.items():
-            if init == 'randn':
-                value = torch.randn(num_samples, width, generator=generator, dtype=dtype)
-                self._values[name] = value.to(device)
+            self.register_buffer(_BUFFER + name, torch.zeros(0, width, dtype=dtype, device=device),
+                                 persistent=False)
+        self.register_buffer('_filled', torch.zeros(0, dtype=torch.bool, device=device),
+                             persistent=False)
+        self.num_samples = 0
+        self.resize(num_samples, generator)
+
+    def resize(self, num_samples: int, generator: Optional[torch.Generator] = None) -> None:
+        """Make the bank ``num_samples`` rows long, every row unwritten and at its
+        initial value (``init``), on the bank's device and dtype."""
+        _check_num_samples(num_samples)
+        for name, width in self.fields.items():
+            stored = self.get(name)
+            if self.init == 'randn':
+                value = torch.randn(num_samples, width, generator=generator, dtype=stored.dtype)
+                value = value.to(stored.device)
             else:
-                self._values[name] = torch.zeros(num_samples, width, dtype=dtype, device=device)
-        self._filled = torch.zeros(num_samples, dtype=torch.bool, device=device)
+                value = stored.new_zeros(num_samples, width)
+            setattr(self, _BUFFER + name, value)
+        self._filled = self._filled.new_zeros(num_samples)
+        self.num_samples = num_samples
 
     @property
     def device(self) -> torch.device:
@@ -93,9 +116,9 @@ class IndexedBank:
 
     def get(self, name: str) -> Tensor:
         """The (N, width) rows of field ``name`` (the stored tensor: read, do not modify)."""
-        if name not in self._values:
+        if name not in self.fields:
             raise KeyError(f'bank has no field {name!r}; fields are {list(self.fields)}')
-        return self._values[name]
+        return getattr(self, _BUFFER + name)
 
     def _check_rows(self, index: Tensor, values: Mapping[str, Tensor]) -> None:
         missing = sorted(set(self.fields) - set(values))
@@ -136,7 +159,7 @@ class IndexedBank:
         last[:-1] = sorted_index[1:] != sorted_index[:-1]
         rows, source = sorted_index[last], order[last]
         for name, value in values.items():
-            stored = self._values[name]
+            stored = self.get(name)
             stored[rows] = value.detach().to(stored.device, stored.dtype)[source]
         self._filled[rows] = True
 
@@ -150,13 +173,15 @@ class IndexedBank:
                 f'(e.g. dataset indices {first}); fill it from a loader that yields every sample '
                 f'once (no drop_last, no padding sampler) before using it')
 
-    def state_dict(self) -> Dict[str, object]:
+    def export_state(self) -> Dict[str, object]:
         """``{'values': {field: (N, width)}, 'filled': (N,)}`` (copies; tensors only)."""
-        return dict(values={name: value.detach().clone() for name, value in self._values.items()},
+        return dict(values={name: self.get(name).detach().clone() for name in self.fields},
                     filled=self._filled.clone())
 
-    def load_state_dict(self, state: Mapping[str, object]) -> None:
-        """Restore :meth:`state_dict` output; field names and shapes must match."""
+    def import_state(self, state: Mapping[str, object]) -> None:
+        """Restore :meth:`export_state` output; the field names and widths must match.
+        A bank of 0 rows (sized later) is resized to the state's N; otherwise N must
+        match."""
         if set(state) != {'values', 'filled'}:
             raise KeyError(f'IndexedBank state must have keys ["filled", "values"], got '
                            f'{sorted(state)}')
@@ -166,6 +191,8 @@ class IndexedBank:
         if missing or unexpected:
             raise KeyError(f'IndexedBank state fields differ from the bank {list(self.fields)}: '
                            f'missing {missing}, unexpected {unexpected}')
+        if self.num_samples == 0 and isinstance(filled, Tensor) and filled.dim() == 1:
+            self.resize(int(filled.shape[0]))
         for name, value in values.items():
             expected = (self.num_samples, self.fields[name])
             if tuple(value.shape) != expected:
@@ -176,18 +203,12 @@ class IndexedBank:
             raise ValueError(f'IndexedBank state "filled" must be ({self.num_samples},) bool, got '
                              f'{filled.dtype} {tuple(filled.shape)}')
         for name, value in values.items():
-            self._values[name] = value.detach().to(self.device, self._values[name].dtype).clone()
-        self._filled = filled.to(self.device).clone()
+            self.get(name).copy_(value.detach())
+        self._filled.copy_(filled)
 
-    def to(self, device: Union[torch.device, str]) -> 'IndexedBank':
-        """Move every field to ``device`` (in place; returns ``self``)."""
-        self._values = {name: value.to(device) for name, value in self._values.items()}
-        self._filled = self._filled.to(device)
-        return self
-
-    def __repr__(self) -> str:
-        return (f'{type(self).__name__}(num_samples={self.num_samples}, fields={self.fields}, '
-                f'filled={int(self._filled.sum())})')
+    def extra_repr(self) -> str:
+        return (f'num_samples={self.num_samples}, fields={self.fields}, '
+                f'filled={int(self._filled.sum())}')
 
 
 ForwardFn = Callable[[object], Tuple[Tensor, Mapping[str, Tensor]]]
@@ -199,7 +220,7 @@ def fill_bank(bank: IndexedBank, loader: Iterable, forward_fn: ForwardFn,
     """Write every row of ``bank`` from one pass over ``loader``, on every rank.
 
     Each rank runs ``forward_fn`` on its shard; the outputs are gathered by
-    dataset index (:func:`basicda.ops.gather.gather_by_index`, the identity on
+    dataset index (:func:`basicda.ops.embed.embed_by_index`, the identity on
     one process) and all :math:`N` rows written, so the replicas are identical
     and equal to a one-process fill. ``loader`` must yield every dataset index
     exactly once over all ranks: unshuffled, no ``drop_last``, and a
@@ -225,23 +246,13 @@ def fill_bank(bank: IndexedBank, loader: Iterable, forward_fn: ForwardFn,
     if set(fields) != set(bank.fields):
         raise KeyError(f'fill_bank writes whole rows: fields must be the bank fields '
                        f'{sorted(bank.fields)}, got {sorted(fields)}')
-    indices, parts = [], {name: [] for name in fields}
-    for batch in loader:
+    computed = [0]
+
+    def counted(batch):
         index, values = forward_fn(batch)
-        missing = [name for name in fields if name not in values]
-        if missing:
-            raise KeyError(f'forward_fn returned {sorted(values)}, missing fields {missing}')
-        indices.append(torch.as_tensor(index).reshape(-1).to(bank.device, torch.long))
-        for name in fields:
-            parts[name].append(values[name].detach().to(bank.device))
-    if indices:
-        index = torch.cat(indices)
-        local = {name: torch.cat(chunks) for name, chunks in parts.items()}
-    else:
-        # an empty shard (more ranks than batches) still joins the collectives
-        index = torch.zeros(0, dtype=torch.long, device=bank.device)
-        local = {name: torch.zeros(0, width, dtype=bank.get(name).dtype, device=bank.device)
-                 for name, width in bank.fields.items()}
-    full = gather_by_index(index, local, bank.num_samples)  # name -> (N, width)
-    bank.update(torch.arange(bank.num_samples, device=bank.device), **full)
-    return int(index.numel())
+        computed[0] += torch.as_tensor(index).numel()
+        return index, values
+
+    rows = embed_by_index(loader, counted, bank.num_samples, keys=fields, device=bank.device)
+    bank.update(rows['index'], **{name: rows[name] for name in fields})
+    return computed[0]

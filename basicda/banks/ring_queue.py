@@ -1,10 +1,12 @@
 """A fixed-size FIFO of rows (MoCo-style queue) that knows which rows are filled.
 
 EERCL keeps two queues of M = 512 teacher probability vectors as InfoNCE
-negatives (``docs/eercl.md`` §2.7). The queue is plain tensors plus two ints,
-not ``nn.Module`` buffers: every rank pushes the same gathered rows, so the
-replicas agree without DDP broadcasting them, and the method checkpoints them
-through ``state_dict``.
+negatives (``docs/eercl.md``). The rows are a non-persistent buffer of a small
+``nn.Module``, created in ``__init__``, so they follow the owning model's
+``.to()``; they stay out of the model's ``state_dict`` (the method checkpoints
+them with the pointer through :meth:`RingQueue.export_state`), and DDP with
+``broadcast_buffers=False`` leaves them alone: every rank pushes the same
+gathered rows, so the replicas agree without a broadcast.
 
 Reference behaviours reproduced by switches (§4):
 
@@ -16,7 +18,7 @@ Reference behaviours reproduced by switches (§4):
 from typing import Dict, Optional, Union
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 __all__ = ['RingQueue', 'QUEUE_OVERFLOW', 'QUEUE_INIT']
 
@@ -24,7 +26,7 @@ QUEUE_OVERFLOW = ('wrap', 'drop')
 QUEUE_INIT = ('empty', 'randn')
 
 
-class RingQueue:
+class RingQueue(nn.Module):
     r"""``size`` rows of width ``dim``, overwritten oldest first.
 
     A push of :math:`n` rows at pointer :math:`p` writes row :math:`i` to
@@ -67,13 +69,15 @@ class RingQueue:
             raise ValueError(f'overflow must be one of {QUEUE_OVERFLOW}, got {overflow!r}')
         if init not in QUEUE_INIT:
             raise ValueError(f'init must be one of {QUEUE_INIT}, got {init!r}')
+        super().__init__()
         self.size, self.dim, self.overflow = size, dim, overflow
         if init == 'randn':
-            self.data = torch.randn(size, dim, generator=generator, dtype=dtype).to(device)
+            data = torch.randn(size, dim, generator=generator, dtype=dtype).to(device)
             self.valid = size  # the reference uses the noise rows as negatives
         else:
-            self.data = torch.zeros(size, dim, dtype=dtype, device=device)
+            data = torch.zeros(size, dim, dtype=dtype, device=device)
             self.valid = 0
+        self.register_buffer('data', data, persistent=False)  # (M, dim)
         self.ptr = 0
 
     @torch.no_grad()
@@ -104,16 +108,13 @@ class RingQueue:
         """The filled rows, ``data[:valid]`` (valid, dim): a view, do not modify."""
         return self.data[:self.valid]
 
-    def __len__(self) -> int:
-        return self.valid
-
-    def state_dict(self) -> Dict[str, Union[Tensor, int]]:
+    def export_state(self) -> Dict[str, Union[Tensor, int]]:
         """``data`` (a copy), ``ptr`` and ``valid``: tensors and ints only, so a
         ``weights_only`` checkpoint loads it."""
         return dict(data=self.data.detach().clone(), ptr=self.ptr, valid=self.valid)
 
-    def load_state_dict(self, state: Dict[str, Union[Tensor, int]]) -> None:
-        """Restore :meth:`state_dict` output; the shape must match this queue's."""
+    def import_state(self, state: Dict[str, Union[Tensor, int]]) -> None:
+        """Restore :meth:`export_state` output; the shape must match this queue's."""
         expected = {'data', 'ptr', 'valid'}
         if set(state) != expected:
             raise KeyError(f'RingQueue state must have keys {sorted(expected)}, missing '
@@ -130,14 +131,9 @@ class RingQueue:
             raise ValueError(f'RingQueue state "ptr" must be in [0, {self.size}), got {ptr}')
         if not 0 <= valid <= self.size:
             raise ValueError(f'RingQueue state "valid" must be in [0, {self.size}], got {valid}')
-        self.data = data.detach().to(device=self.data.device, dtype=self.data.dtype).clone()
+        self.data.copy_(data.detach())
         self.ptr, self.valid = ptr, valid
 
-    def to(self, device: Union[torch.device, str]) -> 'RingQueue':
-        """Move the rows to ``device`` (in place; returns ``self``)."""
-        self.data = self.data.to(device)
-        return self
-
-    def __repr__(self) -> str:
-        return (f'{type(self).__name__}(size={self.size}, dim={self.dim}, '
-                f'overflow={self.overflow!r}, ptr={self.ptr}, valid={self.valid})')
+    def extra_repr(self) -> str:
+        return (f'size={self.size}, dim={self.dim}, overflow={self.overflow!r}, '
+                f'ptr={self.ptr}, valid={self.valid}')

@@ -74,3 +74,24 @@ class DARunner(Runner):
         # methods that derive per-step random streams from the run seed (CluP's mixup)
         # read it here, so a resumed run draws what the uninterrupted one drew
         self.message_hub.update_info('seed', self.seed)
+
+    # Public read-only views of mmengine's private run settings, so hooks and loops
+    # do not reach into ``Runner`` internals.
+    @property
+    def resume_requested(self) -> bool:
+        """True when the run resumes training state (``--resume``), False when it only
+        loads weights (``load_from``) or starts fresh."""
+        return bool(self._resume)
+
+    @property
+    def load_from(self):
+        """The checkpoint path this run loads or resumes from (``load_from``, or the one
+        auto-resume found), or None."""
+        return self._load_from
+
+    @property
+    def built_train_loop(self):
+        """The training loop if it is built, else None (a test-only run, or before
+        ``train()`` builds it). Unlike ``train_loop``, never builds the loop."""
+        from mmengine.runner.base_loop import BaseLoop
+        return self._train_loop if isinstance(self._train_loop, BaseLoop) else None

@@ -1,6 +1,8 @@
-"""Numerical building blocks: faiss-backed k-means and nearest-neighbour search."""
-from .kmeans import KMEANS_BACKENDS, KNN_METRICS, canonicalize_clusters, faiss_kmeans, kmeans, knn
-from .neighbours import KNN_BACKENDS, knn_indices
+"""Numerical building blocks: faiss-backed k-means, nearest-neighbour search, and
+embedding a sharded dataset gathered by dataset index."""
+from .embed import embed_by_index
+from .kmeans import KMEANS_BACKENDS, canonicalize_clusters, faiss_kmeans, kmeans
+from .knn import KNN_BACKENDS, KNN_METRICS, SELF_EXCLUSION, knn
 
-__all__ = ['canonicalize_clusters', 'faiss_kmeans', 'kmeans', 'knn', 'KMEANS_BACKENDS',
-           'KNN_METRICS', 'KNN_BACKENDS', 'knn_indices']
+__all__ = ['canonicalize_clusters', 'embed_by_index', 'faiss_kmeans', 'kmeans', 'knn',
+           'KMEANS_BACKENDS', 'KNN_BACKENDS', 'KNN_METRICS', 'SELF_EXCLUSION']

@@ -13,7 +13,7 @@ from torch import Tensor
 
 __all__ = [
     'world_info', 'all_gather_cat', 'gather_with_local_grad', 'broadcast_tensor',
-    'broadcast_object', 'gather_by_index'
+    'broadcast_object', 'gather_by_index', 'check_coverage'
 ]
 
 
@@ -93,18 +93,24 @@ def broadcast_object(obj: Any, src: int = 0) -> Any:
     return holder[0]
 
 
-def gather_by_index(index: Tensor, values: Dict[str, Tensor],
-                    num_samples: int) -> Dict[str, Tensor]:
-    """Gather per-sample outputs of every rank into full N-row arrays by dataset index.
+def gather_by_index(index: Tensor, values: Dict[str, Tensor], num_samples: int,
+                    allow_missing: bool = False) -> Dict[str, Tensor]:
+    """Gather per-sample outputs of every rank into rows ordered by dataset index.
 
     Args:
         index: (n,) int dataset indices of this rank's rows.
-        values: name -> (n, ...) tensors, row i belonging to sample ``index[i]``.
+        values: name -> (n, ...) tensors, row i belonging to sample ``index[i]``;
+            the same names, trailing shapes and dtypes on every rank.
         num_samples: N, the dataset length; every index in [0, N) must occur
             exactly once over all ranks (a non-padding sharded sampler).
+        allow_missing: accept indices that no rank has (a loader with
+            ``drop_last``); they are simply absent from the output. Duplicates
+            still raise. Default: False.
 
     Returns:
-        dict: name -> (N, ...) tensor on every rank, row j = sample j.
+        dict: ``index`` (M,) int64, the dataset indices present in ascending order,
+        and name -> (M, ...) the matching rows, on every rank. M = N and
+        ``index = arange(N)`` (row j = sample j) unless ``allow_missing``.
 
     Raises:
         ValueError: an index is out of range, duplicated (padded sampler) or
@@ -112,31 +118,45 @@ def gather_by_index(index: Tensor, values: Dict[str, Tensor],
 
     Example:
         >>> out = gather_by_index(torch.tensor([2, 0, 1]), {'f': torch.tensor([[2.], [0.], [1.]])}, 3)
-        >>> out['f'].flatten().tolist()
-        [0.0, 1.0, 2.0]
+        >>> out['f'].flatten().tolist(), out['index'].tolist()
+        ([0.0, 1.0, 2.0], [0, 1, 2])
     """
     index = index.reshape(-1).long()
+    if 'index' in values:
+        raise KeyError("gather_by_index: 'index' is the name of the returned dataset indices; "
+                       'rename that value')
     for name, value in values.items():
         if value.shape[0] != index.shape[0]:
             raise ValueError(f'gather_by_index: {name!r} has {value.shape[0]} rows for '
                              f'{index.shape[0]} indices')
-    all_index = all_gather_cat(index)
-    if all_index.numel() and (all_index.min() < 0 or all_index.max() >= num_samples):
-        bad = all_index[(all_index < 0) | (all_index >= num_samples)][:5].tolist()
-        raise ValueError(f'gather_by_index: indices outside [0, {num_samples}): {bad}')
-    counts = torch.bincount(all_index, minlength=num_samples)
-    if not bool((counts == 1).all()):
-        duplicated = torch.nonzero(counts > 1).flatten()
-        missing = torch.nonzero(counts == 0).flatten()
+    all_index = all_gather_cat(index)  # (M,) in rank order
+    check_coverage(all_index, num_samples, allow_missing, what='gather_by_index')
+    order = torch.argsort(all_index)  # indices are unique: the order is well defined
+    out = dict(index=all_index[order])
+    for name, value in values.items():
+        out[name] = all_gather_cat(value)[order]
+    return out
+
+
+def check_coverage(index: Tensor, num_samples: int, allow_missing: bool = False,
+                   what: str = 'gather_by_index') -> None:
+    """Raise unless ``index`` (M,) holds dataset indices in ``[0, num_samples)``, each
+    at most once and, unless ``allow_missing``, every one of them.
+
+    A duplicate means a padding sampler (mmengine's ``DefaultSampler`` with
+    ``round_up=True``), a missing index a dropped last batch; the message names
+    ``what`` failed, counts both and gives examples.
+    """
+    index = index.reshape(-1)
+    if index.numel() and (index.min() < 0 or index.max() >= num_samples):
+        bad = index[(index < 0) | (index >= num_samples)][:5].tolist()
+        raise ValueError(f'{what}: indices outside [0, {num_samples}): {bad}')
+    counts = torch.bincount(index.long(), minlength=num_samples)
+    duplicated = torch.nonzero(counts > 1).flatten()
+    missing = torch.nonzero(counts == 0).flatten() if not allow_missing else counts[:0]
+    if len(duplicated) or len(missing):
         raise ValueError(
-            f'gather_by_index: every sample of {num_samples} must appear exactly once; '
+            f'{what}: every sample of {num_samples} must appear exactly once; '
             f'{len(duplicated)} duplicated (e.g. {duplicated[:5].tolist()}: a padding sampler? '
             f'use DefaultSampler(round_up=False)), {len(missing)} missing (e.g. '
             f'{missing[:5].tolist()}: drop_last?)')
-    out = {}
-    for name, value in values.items():
-        gathered = all_gather_cat(value)
-        full = gathered.new_empty((num_samples,) + tuple(gathered.shape[1:]))
-        full[all_index] = gathered
-        out[name] = full
-    return out

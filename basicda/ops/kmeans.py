@@ -1,4 +1,4 @@
-"""Seeded k-means and exact nearest-neighbour search, backed by faiss.
+"""Seeded k-means, backed by faiss (nearest neighbours: :mod:`basicda.ops.knn`).
 
 `Billion-scale similarity search with GPUs <https://arxiv.org/abs/1702.08734>`_
 (Johnson et al., 2017) describes the library; the k-means is Lloyd's algorithm
@@ -28,13 +28,11 @@ import numpy as np
 import torch
 from torch import Tensor
 
-__all__ = ['canonicalize_clusters', 'faiss_kmeans', 'kmeans', 'knn', 'KMEANS_BACKENDS',
-           'KNN_METRICS']
+__all__ = ['canonicalize_clusters', 'faiss_kmeans', 'kmeans', 'KMEANS_BACKENDS']
 
 ArrayLike = Union[np.ndarray, Tensor]
 
 KMEANS_BACKENDS = ('faiss', 'sklearn')
-KNN_METRICS = ('cosine', 'ip', 'l2')
 
 
 def _as_float32_matrix(x: ArrayLike, name: str) -> np.ndarray:
@@ -254,54 +252,3 @@ def kmeans(x: ArrayLike, k: int, n_init: int = 10, max_iter: int = 300, seed: in
     centroids = np.ascontiguousarray(centroids[np.concatenate([used, unused])])
     inertia = _inertia(points, centroids, ids)
     return _like(ids, x), _like(centroids, x), inertia
-
-
-def knn(query: ArrayLike, bank: ArrayLike, k: int, metric: str = 'cosine',
-        num_threads: Optional[int] = None) -> Tuple[ArrayLike, ArrayLike]:
-    r"""Exact k nearest neighbours of each query row in ``bank`` (faiss flat index).
-
-    * ``'cosine'``: rows are L2-normalised, then ranked by inner product
-      (``IndexFlatIP``); scores are cosine similarities, largest first.
-    * ``'ip'``: raw inner products, largest first.
-    * ``'l2'``: ``IndexFlatL2``; scores are *squared* Euclidean distances,
-      smallest first.
-
-    A query that is itself in the bank finds itself first; drop column 0 when
-    self-matches are unwanted.
-
-    Args:
-        query (ndarray | Tensor): query points; cast to float32.
-        bank (ndarray | Tensor): the points searched; cast to float32.
-        k (int): neighbours per query, :math:`1 \le k \le M`.
-        metric (str): ``'cosine'``, ``'ip'`` or ``'l2'``. Default: ``'cosine'``.
-        num_threads (int, optional): faiss OpenMP threads for this call.
-            Default: None (faiss's current setting).
-
-    Shape:
-        - query: :math:`(Q, D)`; bank: :math:`(M, D)`.
-        - Output: ``(scores, indices)``, both :math:`(Q, k)`: float32 and int64,
-          NumPy or tensors (on ``query``'s device) like ``query``.
-
-    Example:
-        >>> bank = np.array([[1, 0], [0, 1], [1, 1]], dtype=np.float32)
-        >>> scores, idx = knn(np.array([[2, 0.1]], dtype=np.float32), bank, k=2)
-        >>> idx.tolist()
-        [[0, 2]]
-    """
-    if metric not in KNN_METRICS:
-        raise ValueError(f'metric must be one of {KNN_METRICS}, got {metric!r}')
-    queries = _as_float32_matrix(query, 'query')
-    points = _as_float32_matrix(bank, 'bank')
-    if queries.shape[1] != points.shape[1]:
-        raise ValueError(f'query and bank must have the same dimension D, got '
-                         f'{queries.shape[1]} and {points.shape[1]}')
-    _check_k(k, points.shape[0])
-    if metric == 'cosine':
-        queries = queries / np.maximum(np.linalg.norm(queries, axis=1, keepdims=True), 1e-12)
-        points = points / np.maximum(np.linalg.norm(points, axis=1, keepdims=True), 1e-12)
-    d = points.shape[1]
-    index = faiss.IndexFlatL2(d) if metric == 'l2' else faiss.IndexFlatIP(d)
-    with _faiss_threads(num_threads):
-        index.add(np.ascontiguousarray(points, dtype=np.float32))
-        scores, indices = index.search(np.ascontiguousarray(queries, dtype=np.float32), int(k))
-    return _like(scores, query), _like(indices.astype(np.int64), query)

@@ -45,5 +45,5 @@ class RngStateHook(Hook):
         checkpoint['rng_state'] = capture_rng_state()
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        if 'rng_state' in checkpoint and runner._resume:
+        if 'rng_state' in checkpoint and runner.resume_requested:
             restore_rng_state(checkpoint['rng_state'])

@@ -14,6 +14,7 @@ only tests): the runner loads the source checkpoint (``load_from``), and this lo
 An existing artefact is loaded and verified, never silently recomputed
 (``force_relabel=True`` recomputes).
 """
+import itertools
 import os.path as osp
 from typing import Callable, Dict, Optional, Sequence, Tuple
 
@@ -24,7 +25,8 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import BaseLoop
 
 from basicda.datasets.samples import dataset_has_labels, gt_labels
-from basicda.ops.gather import broadcast_object, gather_by_index, world_info
+from basicda.ops.embed import embed_by_index
+from basicda.ops.gather import broadcast_object, world_info
 from basicda.ops.kmeans import KMEANS_BACKENDS, kmeans
 from basicda.pseudo_label import (LABELED_SAMPLES_MODES, iterative_cluster_selection,
                                   pseudo_labels_by_mode, select_purest, shot_normalize)
@@ -121,7 +123,8 @@ def embed_batch(model, batch: dict) -> Tuple[torch.Tensor, torch.Tensor, torch.T
 @torch.no_grad()
 def embed_dataset(model, dataloader, on_batch: Optional[Callable] = None,
                   before_batch: Optional[Callable] = None) -> Dict[str, torch.Tensor]:
-    """:func:`embed_batch` over a non-padding sharded loader, gathered by dataset index.
+    """:func:`embed_batch` over a non-padding sharded loader, gathered by dataset index
+    (:func:`basicda.ops.embed.embed_by_index`).
 
     Args:
         model: as in :func:`embed_batch` (in eval mode).
@@ -134,19 +137,20 @@ def embed_dataset(model, dataloader, on_batch: Optional[Callable] = None,
         dict: ``feat`` (N, D) and ``logits`` (N, C), float32 on the CPU, row j = sample
         j, identical on every rank (N = ``len(dataloader.dataset)``).
     """
-    index, feats, logits = [], [], []
-    for i, batch in enumerate(dataloader):
+    batches = itertools.count()
+
+    def forward(batch):
+        i = next(batches)
         if before_batch is not None:
             before_batch(i, batch)
-        idx, feat, out, samples = embed_batch(model, batch)
-        index.append(torch.as_tensor(idx).reshape(-1).cpu())
-        feats.append(feat.cpu())
-        logits.append(out.cpu())
+        index, feat, logits, samples = embed_batch(model, batch)
         if on_batch is not None:
-            on_batch(i, batch, out, samples)
-    n = len(dataloader.dataset)
-    return gather_by_index(torch.cat(index), dict(feat=torch.cat(feats),
-                                                  logits=torch.cat(logits)), n)
+            on_batch(i, batch, logits, samples)
+        return index, dict(feat=feat, logits=logits)
+
+    # gathered where the model ran (NCCL cannot gather CPU tensors), returned on the CPU
+    rows = embed_by_index(dataloader, forward, len(dataloader.dataset))
+    return dict(feat=rows['feat'].cpu(), logits=rows['logits'].cpu())
 
 
 def dataset_truth(dataset) -> Optional[torch.Tensor]:
@@ -256,7 +260,7 @@ class ClusterPseudoLabelLoop(BaseLoop):
                              before_batch=before_batch)
 
     def _expected(self, dataset) -> dict:
-        load_from = self.runner._load_from
+        load_from = self.runner.load_from
         if not load_from:
             raise ValueError('the pseudo-label pass needs the source model: set load_from=<source '
                              'checkpoint> (experiments/clup.sh does)')
@@ -290,7 +294,7 @@ class ClusterPseudoLabelLoop(BaseLoop):
             result = broadcast_object(result)
             artefact = dict(result, **expected, **self.settings,
                             num_classes=int(gathered['logits'].shape[1]),
-                            num_samples=len(dataset), teacher_checkpoint=runner._load_from)
+                            num_samples=len(dataset), teacher_checkpoint=runner.load_from)
             if rank == 0:
                 for t, (cand, ids) in enumerate(zip(result['candidates'],
                                                     result['cluster_ids']), 1):

@@ -19,7 +19,6 @@ import torch
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
-from mmengine.runner.base_loop import BaseLoop
 
 from basicda.datasets.multi_view import MultiViewDataset
 from ferda.registry import HOOKS
@@ -81,7 +80,7 @@ class BankRefreshHook(Hook):
     def before_run(self, runner) -> None:
         # Before load_or_resume, so the banks exist (sized) when the method state loads.
         # Only for training: a test-only run has no built training loop.
-        if self.loader is not None or not isinstance(runner._train_loop, BaseLoop):
+        if self.loader is not None or runner.built_train_loop is None:
             return
         model = _algorithm(runner)
         if not hasattr(model, 'refresh_banks'):

@@ -2,7 +2,7 @@
 relation matrices and probability queues, and the iteration of ``docs/eercl.md`` §2.8.
 
 The math lives in ``basicda`` (``losses.aad``, ``losses.relation``,
-``pseudo_label.shot``, ``ops.neighbours``, ``models.mean_teacher``); this file
+``pseudo_label.shot``, ``ops.knn``, ``models.mean_teacher``); this file
 orders it. State split:
 
 * module state (``state_dict``, the checkpoint's model weights): the student, the
@@ -11,8 +11,11 @@ orders it. State split:
   checked equal);
 * method state (:meth:`EERCL.method_state_dict`, written by ``MethodStateHook``
   into ``checkpoint['method_state']``): the banks, queues, prototypes and the
-  iteration of the last refresh. They are not module buffers, so DDP never
-  broadcasts them; every rank updates its replica from identical gathered tensors.
+  iteration of the last refresh. They are non-persistent buffers created in
+  ``__init__`` (the banks with 0 rows until the training set's length is known:
+  :meth:`EERCL.init_banks`, or the loaded state), so they follow the module's
+  device but stay out of ``state_dict``; DDP runs with ``broadcast_buffers=False``
+  and every rank updates its replica from identical gathered tensors.
 """
 import copy
 from typing import Dict, Optional
@@ -32,9 +35,10 @@ from basicda.losses.relation import (relation_infonce, relation_matrix,
                                      relation_pseudo_label_loss)
 from basicda.models.backbones import check_arch_meta
 from basicda.models.mean_teacher import ema_update_, make_teacher
+from basicda.ops.embed import embed_by_index
 from basicda.ops.gather import (all_gather_cat, broadcast_tensor, gather_with_local_grad,
                                 world_info)
-from basicda.ops.neighbours import knn_indices
+from basicda.ops.knn import knn
 from basicda.pseudo_label.shot import confidence_mask, prototype_labels, shot_prototypes
 from ferda.registry import MODELS
 
@@ -170,30 +174,33 @@ class EERCL(BaseModel):
         num_classes = student.num_classes
         feature_dim = student.head.feature_dim
         self.num_classes, self.feature_dim = num_classes, feature_dim
-        # Method state, outside the module (see the module docstring).
+        # Method state: non-persistent buffers (see the module docstring).
         queue = dict(size=self.nce_cfg['queue_size'], dim=num_classes,
                      overflow=self.nce_cfg['queue_overflow'], init=self.nce_cfg['queue_init'])
         self.queue_weak = RingQueue(**queue)
         self.queue_strong = RingQueue(**queue)
-        self.prototypes = torch.zeros(num_classes, feature_dim)
-        self.prototype_valid = torch.zeros(num_classes, dtype=torch.bool)
+        self.register_buffer('prototypes', torch.zeros(num_classes, feature_dim),
+                             persistent=False)  # (C, D)
+        self.register_buffer('prototype_valid', torch.zeros(num_classes, dtype=torch.bool),
+                             persistent=False)  # (C,)
         self.last_refresh = -1  # iteration of the last refresh; -1: never
         self.aad_bank_initialised = False
+        # the weak bank (Fb, Pb) and the AaD bank (Ab, As): one row per target sample
+        fields = dict(feat=feature_dim, prob=num_classes)
+        self.weak_bank = IndexedBank(0, fields=fields)
+        self.aad_bank = IndexedBank(0, fields=fields)
         self.num_samples = None
-        self.weak_bank = self.aad_bank = None
         if num_samples is not None:
             self.init_banks(num_samples)
 
     def init_banks(self, num_samples: int) -> None:
-        """Create the weak bank (Fb, Pb) and the AaD bank (Ab, As), one row per
-        target training sample (unfilled)."""
+        """Size the weak bank and the AaD bank to one row per target training sample
+        (unfilled)."""
         if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 2:
             raise ValueError(f'num_samples must be an int >= 2, got {num_samples!r}')
-        fields = dict(feat=self.feature_dim, prob=self.num_classes)
         self.num_samples = num_samples
-        self.weak_bank = IndexedBank(num_samples, fields=fields,
-                                     device=self.relation_cls.device)
-        self.aad_bank = IndexedBank(num_samples, fields=fields, device=self.relation_cls.device)
+        self.weak_bank.resize(num_samples)
+        self.aad_bank.resize(num_samples)
 
     # ------------------------------------------------------------------ set-up
     @property
@@ -268,44 +275,41 @@ class EERCL(BaseModel):
         return z_out[start:start + x.shape[0]], logits_out[start:start + x.shape[0]]
 
     # --------------------------------------------------------------- refresh
-    def _state_to_module_device(self) -> None:
-        """Banks, queues and prototypes follow the module (they are not buffers)."""
-        device = self.relation_cls.device
-        if self.weak_bank is None:
+    def _check_banks_sized(self) -> None:
+        if self.num_samples is None:
             raise RuntimeError('EERCL: banks not created; set num_samples or add '
                                'BankRefreshHook, which sizes them from the training set')
-        if self.weak_bank.device != device:
-            for state in (self.weak_bank, self.aad_bank, self.queue_weak, self.queue_strong):
-                state.to(device)
-            self.prototypes = self.prototypes.to(device)
-            self.prototype_valid = self.prototype_valid.to(device)
 
     def sync_buffers(self) -> None:
-        """Broadcast the module buffers (BN statistics) from rank 0, so every rank
-        evaluates and fills banks with the same network (DDP runs with
-        ``broadcast_buffers=False``)."""
+        """Broadcast the networks' buffers (BN statistics) and the relation matrices
+        from rank 0, so every rank evaluates and fills banks with the same network
+        (DDP runs with ``broadcast_buffers=False``). The method state (banks,
+        queues, prototypes) is replicated already and is not sent."""
         if world_info()[1] == 1:
             return
-        for buffer in self.buffers():
+        for buffer in (*self.student.buffers(), *self.teacher.buffers(), self.relation_cls,
+                       self.relation_inst):
             broadcast_tensor(buffer, src=0)
 
     @torch.no_grad()
     def _bank_pass(self, loader, net) -> Dict[str, Tensor]:
-        """Eval-mode pass of ``net`` over ``loader``; gathered (normalised z, p, index,
-        label) rows of every rank, in rank order."""
-        feats, probs, index, labels = [], [], [], []
-        for data in loader:
+        """Eval-mode pass of ``net`` over ``loader``; (normalised z, p, label) rows of
+        every rank gathered by dataset ``index``. Samples the loader skips (the
+        reference's ``drop_last``) are absent; :meth:`_fill` decides if that is
+        allowed."""
+
+        def forward(data):
             data = self.data_preprocessor(data, training=False)
-            z, logits = self._features_and_logits(net, data['inputs'])
-            feats.append(_normalize(z))
-            probs.append(logits.softmax(dim=1))
-            index.append(data['data_samples']['sample_idx'].long())
-            gt = gt_labels(data['data_samples'])  # ground truth, diagnostics only
-            labels.append(gt if gt is not None else torch.full_like(index[-1], NO_LABEL))
-        device = self.relation_cls.device
-        local = [torch.cat(t).to(device) if t else torch.zeros(0, device=device)
-                 for t in (feats, probs, index, labels)]
-        return dict(zip(('feat', 'prob', 'index', 'label'), map(all_gather_cat, local)))
+            z, logits = self._features_and_logits(net, data['inputs'])  # (n, D), (n, C)
+            samples = data['data_samples']
+            index = samples['sample_idx']
+            gt = gt_labels(samples)  # ground truth, diagnostics only
+            label = gt.long() if gt is not None else torch.full_like(
+                torch.as_tensor(index).long(), NO_LABEL)
+            return index, dict(feat=_normalize(z), prob=logits.softmax(dim=1), label=label)
+
+        return embed_by_index(loader, forward, self.num_samples, device=self.relation_cls.device,
+                              allow_missing=True)
 
     def _fill(self, bank: IndexedBank, rows: Dict[str, Tensor], allow_missing: bool) -> None:
         bank.update(rows['index'], feat=rows['feat'], prob=rows['prob'])
@@ -329,7 +333,7 @@ class EERCL(BaseModel):
         Returns:
             dict: ground-truth diagnostics of the refresh (``diag/`` scalars).
         """
-        self._state_to_module_device()
+        self._check_banks_sized()
         self.sync_buffers()
         was_training = self.training
         self.eval()
@@ -401,10 +405,9 @@ class EERCL(BaseModel):
         """(GB, K, C) stored teacher predictions of the K nearest AaD-bank rows."""
         k = self.aad_cfg['num_neighbours']
         bank_feat = self.aad_bank.get('feat')
-        if self.aad_cfg['self_exclusion'] == 'index':
-            neighbours = knn_indices(query, bank_feat, k, exclude=index)
-        else:  # reference: drop the first of the top K + 1
-            neighbours = knn_indices(query, bank_feat, k + 1)[:, 1:]
+        mode = self.aad_cfg['self_exclusion']  # 'drop_first': the reference's
+        _, neighbours = knn(query, bank_feat, k, exclude=index if mode == 'index' else None,
+                            self_exclusion=mode)  # (GB, K)
         return self.aad_bank.get('prob')[neighbours]  # (GB, K, C)
 
     def _pseudo_label_loss(self, p_strong: Tensor, logits_strong: Tensor, labels: Tensor,
@@ -437,7 +440,6 @@ class EERCL(BaseModel):
         if self.last_refresh < 0:
             raise RuntimeError('EERCL: the banks were never filled; add BankRefreshHook to '
                                'custom_hooks (it refreshes before iteration 0)')
-        self._state_to_module_device()
         _, world_size = world_info()
         net = ddp if ddp is not None else self
         # 2. EMA, before the forward (equivalent to after the previous step)
@@ -508,11 +510,12 @@ class EERCL(BaseModel):
     # ------------------------------------------------------------ method state
     def method_state_dict(self) -> dict:
         """Banks, queues, prototypes and the refresh iteration (§7), CPU tensors."""
-        if self.weak_bank is None:
+        if self.num_samples is None:
             raise RuntimeError('EERCL: banks not created yet (init_banks / BankRefreshHook)')
-        return dict(weak_bank=self.weak_bank.state_dict(), aad_bank=self.aad_bank.state_dict(),
-                    queue_weak=self.queue_weak.state_dict(),
-                    queue_strong=self.queue_strong.state_dict(),
+        return dict(weak_bank=self.weak_bank.export_state(),
+                    aad_bank=self.aad_bank.export_state(),
+                    queue_weak=self.queue_weak.export_state(),
+                    queue_strong=self.queue_strong.export_state(),
                     prototypes=self.prototypes.detach().cpu().clone(),
                     prototype_valid=self.prototype_valid.detach().cpu().clone(),
                     last_refresh=self.last_refresh,
@@ -520,17 +523,17 @@ class EERCL(BaseModel):
 
     def load_method_state_dict(self, state: dict) -> None:
         """Inverse of :meth:`method_state_dict`."""
-        if self.weak_bank is None:  # e.g. a test-only run: size the banks from the state
+        if self.num_samples is None:  # e.g. a test-only run: size the banks from the state
             self.init_banks(int(state['weak_bank']['filled'].shape[0]))
         expected = set(self.method_state_dict())
         if set(state) != expected:
             raise KeyError(f'EERCL method_state: expected keys {sorted(expected)}, got '
                            f'{sorted(state)}')
-        self.weak_bank.load_state_dict(state['weak_bank'])
-        self.aad_bank.load_state_dict(state['aad_bank'])
-        self.queue_weak.load_state_dict(state['queue_weak'])
-        self.queue_strong.load_state_dict(state['queue_strong'])
-        device = self.relation_cls.device
+        self.weak_bank.import_state(state['weak_bank'])
+        self.aad_bank.import_state(state['aad_bank'])
+        self.queue_weak.import_state(state['queue_weak'])
+        self.queue_strong.import_state(state['queue_strong'])
+        device = self.prototypes.device
         self.prototypes = copy.deepcopy(state['prototypes']).to(device)
         self.prototype_valid = copy.deepcopy(state['prototype_valid']).to(device)
         self.last_refresh = int(state['last_refresh'])

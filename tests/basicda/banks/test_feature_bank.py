@@ -90,16 +90,16 @@ def test_state_dict_round_trip_and_mismatch(tmp_path):
     bank = IndexedBank(3, dict(feat=2, prob=2))
     bank.update(torch.tensor([1]), feat=torch.tensor([[1., 2.]]), prob=torch.tensor([[.5, .5]]))
     path = tmp_path / 'bank.pth'
-    torch.save(bank.state_dict(), path)
+    torch.save(bank.export_state(), path)
     restored = IndexedBank(3, dict(feat=2, prob=2)).to('cpu')
-    restored.load_state_dict(torch.load(path, weights_only=True))
+    restored.import_state(torch.load(path, weights_only=True))
     for name in ('feat', 'prob'):
         assert torch.equal(restored.get(name), bank.get(name))
     assert torch.equal(restored.filled, bank.filled)
     with pytest.raises(ValueError, match=r"'feat' has shape \(3, 2\), the bank expects \(4, 2\)"):
-        IndexedBank(4, dict(feat=2, prob=2)).load_state_dict(bank.state_dict())
+        IndexedBank(4, dict(feat=2, prob=2)).import_state(bank.export_state())
     with pytest.raises(KeyError, match=r"missing \['score'\], unexpected \['prob'\]"):
-        IndexedBank(3, dict(feat=2, score=2)).load_state_dict(bank.state_dict())
+        IndexedBank(3, dict(feat=2, score=2)).import_state(bank.export_state())
 
 
 def test_fill_bank_writes_every_row_by_dataset_index():
@@ -149,7 +149,7 @@ def _fill_worker(rank, world_size, port, out):
     loader = DataLoader(dataset, batch_size=2, sampler=sampler)
     bank = IndexedBank(N, dict(feat=D, prob=C))
     local_rows = fill_bank(bank, loader, _forward)
-    torch.save(dict(bank=bank.state_dict(), local_rows=local_rows), f'{out}.{rank}')
+    torch.save(dict(bank=bank.export_state(), local_rows=local_rows), f'{out}.{rank}')
     dist.destroy_process_group()
 
 
@@ -168,3 +168,19 @@ def test_two_gloo_ranks_with_uneven_shards_fill_the_same_bank_as_one_process(tmp
         assert state['filled'].all()
         for name in ('feat', 'prob'):
             assert_close(state['values'][name], expected.get(name), rtol=0, atol=1e-7)
+
+
+def test_bank_rows_are_buffers_of_the_owner_outside_its_state_dict():
+    owner = torch.nn.Module()
+    owner.bank = IndexedBank(0, dict(feat=2))  # sized later
+    owner.bank.resize(3)
+    owner.bank.update(torch.tensor([1]), feat=torch.tensor([[1., 2.]]))
+    owner.double()
+    assert owner.bank.get('feat').dtype == torch.float64 and owner.bank.filled.tolist() == [
+        False, True, False]
+    assert owner.state_dict() == {}  # checkpointed by the method through export_state
+    fresh = IndexedBank(0, dict(feat=2))
+    fresh.import_state(owner.bank.export_state())  # a 0-row bank takes the state's N
+    assert fresh.num_samples == 3 and fresh.get('feat')[1].tolist() == [1., 2.]
+    with pytest.raises(ValueError, match='num_samples must be an int >= 0'):
+        IndexedBank(-1, dict(feat=2))

@@ -20,7 +20,7 @@ def test_spec_example_wrap():
     queue.push(_rows(4, 5))
     assert queue.data.flatten().tolist() == [5., 2., 3., 4.]
     assert (queue.ptr, queue.valid) == (1, 4)
-    assert queue.valid_mask().all() and len(queue) == 4
+    assert queue.valid_mask().all() and queue.valid == 4
 
 
 def test_spec_example_drop():
@@ -86,19 +86,19 @@ def test_state_dict_round_trip_and_errors(tmp_path):
     queue = RingQueue(4, 2)
     queue.push(torch.arange(6.).reshape(3, 2))
     path = tmp_path / 'queue.pth'
-    torch.save(queue.state_dict(), path)
+    torch.save(queue.export_state(), path)
     restored = RingQueue(4, 2)
-    restored.load_state_dict(torch.load(path, weights_only=True))
+    restored.import_state(torch.load(path, weights_only=True))
     assert torch.equal(restored.data, queue.data)
     assert (restored.ptr, restored.valid) == (3, 3)
     queue.push(torch.ones(1, 2))  # the state is a copy, not a view
     assert not torch.equal(restored.data, queue.data)
     with pytest.raises(ValueError, match=r'\(3, 2\).*\(4, 2\)'):
-        RingQueue(4, 2).load_state_dict(RingQueue(3, 2).state_dict())
+        RingQueue(4, 2).import_state(RingQueue(3, 2).export_state())
     with pytest.raises(KeyError, match="missing \\['ptr'\\]"):
-        RingQueue(4, 2).load_state_dict(dict(data=torch.zeros(4, 2), valid=0))
+        RingQueue(4, 2).import_state(dict(data=torch.zeros(4, 2), valid=0))
     with pytest.raises(ValueError, match='ptr'):
-        RingQueue(4, 2).load_state_dict(dict(data=torch.zeros(4, 2), ptr=4, valid=0))
+        RingQueue(4, 2).import_state(dict(data=torch.zeros(4, 2), ptr=4, valid=0))
 
 
 def test_to_and_bad_arguments():
@@ -112,3 +112,12 @@ def test_to_and_bad_arguments():
         RingQueue(2, 3, init='ones')
     with pytest.raises(ValueError, match='size'):
         RingQueue(0, 3)
+
+
+def test_queue_rows_are_a_buffer_of_the_owner_outside_its_state_dict():
+    owner = torch.nn.Module()
+    owner.queue = RingQueue(3, 2)
+    owner.queue.push(torch.ones(2, 2))
+    owner.double()
+    assert owner.queue.data.dtype == torch.float64 and owner.queue.valid == 2
+    assert owner.state_dict() == {}  # checkpointed by the method through export_state

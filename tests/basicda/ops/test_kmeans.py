@@ -5,7 +5,7 @@ import torch
 from numpy.testing import assert_allclose, assert_array_equal
 from torch.testing import assert_close
 
-from basicda.ops import canonicalize_clusters, faiss_kmeans, kmeans, knn
+from basicda.ops import canonicalize_clusters, faiss_kmeans, kmeans
 
 SPEC_X = np.array([[0, 0], [0, 1], [10, 10], [10, 11]], dtype=np.float32)
 
@@ -134,35 +134,3 @@ def test_bad_arguments_raise():
         kmeans(SPEC_X[:, 0], 2)
     with pytest.raises(ValueError, match='NaN'):
         kmeans(np.full((3, 2), np.nan, dtype=np.float32), 2)
-
-
-def test_knn_matches_brute_force():
-    rng = np.random.default_rng(0)
-    bank = rng.standard_normal((50, 5)).astype(np.float32)
-    query = rng.standard_normal((7, 5)).astype(np.float32)
-    scores, idx = knn(query, bank, k=4, metric='cosine', num_threads=1)
-    cos = (query / np.linalg.norm(query, axis=1, keepdims=True)) @ \
-        (bank / np.linalg.norm(bank, axis=1, keepdims=True)).T
-    assert_array_equal(idx, np.argsort(-cos, axis=1)[:, :4])
-    assert_allclose(scores, np.take_along_axis(cos, idx, 1), rtol=0, atol=1e-5)
-    d2, idx2 = knn(query, bank, k=4, metric='l2', num_threads=1)
-    sq = ((query[:, None] - bank[None]) ** 2).sum(-1)
-    assert_array_equal(idx2, np.argsort(sq, axis=1)[:, :4])
-    assert_allclose(d2, np.take_along_axis(sq, idx2, 1), rtol=1e-4, atol=1e-4)
-    ip, idx3 = knn(query, bank, k=1, metric='ip', num_threads=1)
-    assert_array_equal(idx3[:, 0], (query @ bank.T).argmax(1))
-
-
-def test_knn_docstring_example_self_match_and_tensors():
-    bank = torch.tensor([[1., 0.], [0., 1.], [1., 1.]])
-    scores, idx = knn(torch.tensor([[2., 0.1]]), bank, k=2)
-    assert_close(idx, torch.tensor([[0, 2]]))
-    assert_close(scores, torch.tensor([[0.998752, 0.741536]]), rtol=0, atol=1e-5)
-    _, self_idx = knn(bank, bank, k=1)
-    assert_close(self_idx[:, 0], torch.arange(3))
-    with pytest.raises(ValueError, match='k = 4'):
-        knn(bank, bank, k=4)
-    with pytest.raises(ValueError, match="'dot'"):
-        knn(bank, bank, k=1, metric='dot')
-    with pytest.raises(ValueError, match='dimension'):
-        knn(bank, torch.zeros(3, 3), k=1)

@@ -298,3 +298,23 @@ def test_refresh_fills_every_row_or_keeps_noise_with_drop_last():
     noise = reference.aad_bank.get('feat')[6:]
     assert noise.norm(dim=1).min() > 0 and not torch.allclose(noise.norm(dim=1), torch.ones(2))
     torch.testing.assert_close(reference.aad_bank.get('feat')[:6].norm(dim=1), torch.ones(6))
+
+
+def test_method_state_is_buffers_that_follow_the_module_but_not_its_state_dict():
+    model = toy_eercl()  # num_samples unknown: the banks exist with 0 rows
+    views, test_view, labels = toy_data()
+    assert model.weak_bank.get('feat').shape == (0, model.feature_dim)
+    assert not any(k.split('.')[0] in ('weak_bank', 'aad_bank', 'queue_weak', 'queue_strong',
+                                       'prototypes', 'prototype_valid')
+                   for k in model.state_dict())
+    _ready(model, views, test_view, labels)
+    state = model.method_state_dict()
+    model.double()  # a device or dtype move reaches every piece of method state
+    for tensor in (model.weak_bank.get('feat'), model.aad_bank.get('prob'), model.prototypes,
+                   model.queue_weak.data, model.queue_strong.data):
+        assert tensor.dtype == torch.float64
+    # a model built without num_samples (a test-only run) is sized by the loaded state
+    fresh = toy_eercl()
+    fresh.load_method_state_dict(state)
+    assert fresh.num_samples == len(labels)
+    assert torch.equal(fresh.aad_bank.get('feat'), state['aad_bank']['values']['feat'])
