@@ -6,10 +6,12 @@
 2. Data loading: images/s of the SynFER training pipeline (decode + crop +
    augmentation + collate), decoding the files, from the in-memory image cache,
    and from a ``ferda prepare`` cache.
-3. With ``--clustering``: CluP's clustering + purest selection on N x D random
-   features with K clusters, faiss against scikit-learn KMeans(n_init=10) (the
-   reference implementation's path). The issue's size, 50000 x 512 with K=1000,
-   takes ~15 minutes on 2 cores (sklearn ~12 of them).
+3. With ``--clustering``: CluP's clustering + purest selection with each k-means
+   backend (default faiss + k-means++ seeds, the old faiss random-sample init, and
+   scikit-learn KMeans(n_init=10), the reference's path): seconds, inertia, and
+   the purity (precision) of the selected pseudo-labels, on Gaussian blobs with
+   real cluster structure (``--cluster-size N D K``, repeatable; the FER2013 size
+   is ``--cluster-size 28709 512 250``: scikit-learn alone takes ~10 minutes).
 4. With ``--banks``: EERCL's bank costs against one training iteration of a small
    CNN, in one run: a full bank refresh over N images, and the kNN search of 64
    queries (D=256, K=4) per iteration at each bank size, torch and faiss.
@@ -170,6 +172,23 @@ def _first_face_size(dataset_cfg) -> int:
     return int(max(face.shape[1:]))
 
 
+#: issue 17's blob cases (N, D, K): the quality cases and the >= 5x speed case
+CLUSTER_SIZES = ((2000, 32, 50), (5000, 64, 250), (10000, 128, 250))
+
+
+def format_clustering(title: str, rows: dict) -> str:
+    """One line per k-means backend of :func:`basicda.ops.bench_kmeans.bench_on_features`."""
+    lines = [title]
+    for backend, row in rows.items():
+        if not isinstance(row, dict):
+            continue
+        purity = f', selected {row["selected"]} purity {row["purity"]:.3f}, cluster purity ' \
+                 f'{row["cluster_purity"]:.3f}' if 'purity' in row else ''
+        lines.append(f'  {backend:>12}: {row["seconds"]:8.2f} s, inertia {row["inertia"]:.4g}'
+                     f'{purity}')
+    return '\n'.join(lines)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='ferda bench', description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -182,9 +201,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--loading-batches', type=int, default=20,
                    help='batches timed for data loading (0: skip; needs SynFER)')
     p.add_argument('--clustering', action='store_true',
-                   help='also time clustering + selection, faiss vs scikit-learn')
-    p.add_argument('--cluster-size', type=int, nargs=3, default=(50000, 512, 1000),
-                   metavar=('N', 'D', 'K'), help='features and clusters for --clustering')
+                   help='also time and score clustering + selection with every k-means backend')
+    p.add_argument('--cluster-size', type=int, nargs=3, action='append', default=None,
+                   metavar=('N', 'D', 'K'),
+                   help='blobs and clusters for --clustering, repeatable (default: '
+                        + ', '.join(' x '.join(map(str, c)) for c in CLUSTER_SIZES) + ')')
     p.add_argument('--banks', action='store_true',
                    help='also time a bank refresh and the kNN search against one iteration')
     p.add_argument('--bank-sizes', type=int, nargs='+', default=(10000, 100000),
@@ -221,11 +242,13 @@ def main(argv=None) -> dict:
                   f'{l_["memory"]:.1f} img/s, prepared cache {l_["prepared"]:.1f} img/s')
     if args.clustering:
         from basicda.ops.bench_kmeans import bench_clustering
-        n, d, k = args.cluster_size
-        c = result['clustering'] = bench_clustering(n=n, d=d, k=k)
-        print(f'clustering + selection ({n} x {d}, K={k}): faiss {c["faiss_seconds"]:.1f} s, '
-              f'scikit-learn KMeans(n_init=10) {c["sklearn_seconds"]:.1f} s, '
-              f'ratio sklearn/faiss = {c["ratio"]:.1f}')
+        result['clustering'] = []
+        for n, d, k in args.cluster_size or CLUSTER_SIZES:
+            c = bench_clustering(n=n, d=d, k=k)
+            result['clustering'].append(c)
+            print(format_clustering(
+                f'clustering + selection, blobs {n} x {d}, K={k}, 10 restarts: '
+                f'speed-up sklearn/faiss = {c["speedup"]:.1f}x', c))
     if args.banks:
         from basicda.banks.bench_banks import bench_banks, format_bank_table
         result['banks'] = bench_banks(num_images=args.refresh_images,

@@ -1,18 +1,38 @@
 import math
 
-from basicda.ops.bench_kmeans import bench_clustering
+import numpy as np
+
+from basicda.ops.bench_kmeans import bench_clustering, bench_on_features, blob_features
 
 
-def test_bench_clustering_tiny_returns_sane_keys():
-    out = bench_clustering(n=120, d=6, k=6, seed=0, sklearn_n_init=2, n_init=2, max_iter=20,
-                           num_threads=1)
-    expected = {'n', 'd', 'k', 'faiss_seconds', 'sklearn_seconds', 'ratio', 'faiss_inertia',
-                'sklearn_inertia', 'faiss_selected', 'sklearn_selected'}
-    assert set(out) == expected
-    assert (out['n'], out['d'], out['k']) == (120, 6, 6)
-    assert out['faiss_seconds'] > 0 and out['sklearn_seconds'] > 0
-    assert math.isclose(out['ratio'], out['sklearn_seconds'] / out['faiss_seconds'],
+def test_bench_clustering_tiny_reports_every_backend():
+    out = bench_clustering(n=300, d=6, k=12, seed=0, n_init=2, max_iter=20, num_threads=1)
+    assert (out['n'], out['d'], out['k']) == (300, 6, 12)
+    for backend in ('faiss', 'faiss-random', 'sklearn'):
+        row = out[backend]
+        assert row['seconds'] > 0 and row['inertia'] > 0
+        # r = 0.1 of 300 samples spread over 7 classes: at most 30
+        assert 0 < row['selected'] <= 30
+        assert 0 <= row['purity'] <= 1 and 0 < row['cluster_purity'] <= 1
+    assert math.isclose(out['speedup'], out['sklearn']['seconds'] / out['faiss']['seconds'],
                         rel_tol=1e-12)
-    assert out['faiss_inertia'] > 0 and out['sklearn_inertia'] > 0
-    # r = 0.1 of 120 samples spread over 7 classes: at most 12, at least 0
-    assert 0 <= out['faiss_selected'] <= 12 and 0 <= out['sklearn_selected'] <= 12
+
+
+def test_purity_is_the_precision_of_the_selected_pseudo_labels():
+    # two far-apart blobs of true classes 0 and 1; every prediction is class 0, so the
+    # blob of class 1 is labelled 0 and half the selection is wrong: purity 1/2
+    rng = np.random.default_rng(0)
+    centres = np.repeat([[30.0, 0, 0], [0, 30.0, 0]], 50, axis=0)  # apart after normalising
+    h = centres + rng.standard_normal((100, 3))
+    truth = np.repeat([0, 1], 50)
+    out = bench_on_features(h.astype(np.float32), truth, np.zeros(100, dtype=np.int64), k=2,
+                            num_classes=2, backends=('faiss',), fraction=1.0, num_threads=1)
+    assert out['faiss']['selected'] == 100
+    assert out['faiss']['purity'] == 0.5
+    assert out['faiss']['cluster_purity'] == 1.0
+
+
+def test_blob_features_have_real_structure():
+    h, truth, predictions = blob_features(400, 5, 4, 3, seed=1, noise=0.0)
+    assert h.shape == (400, 5) and (predictions == truth).all()
+    assert truth.min() >= 0 and truth.max() < 3

@@ -18,10 +18,12 @@ def test_bench_clustering_figure(synfer_workdir, monkeypatch, capsys):
     monkeypatch.chdir(synfer_workdir)
     result = bench.main(['--config', TINY_CONFIG, '--iters', '1', '--batch-size', '2',
                          '--img-size', '32', '--loading-batches', '0', '--clustering',
-                         '--cluster-size', '300', '8', '5'])
-    c = result['clustering']
-    assert c['faiss_seconds'] > 0 and c['sklearn_seconds'] > 0
-    assert 'ratio sklearn/faiss' in capsys.readouterr().out
+                         '--cluster-size', '300', '8', '5', '--cluster-size', '200', '4', '3'])
+    first, second = result['clustering']
+    assert (first['n'], first['d'], first['k'], second['n']) == (300, 8, 5, 200)
+    assert first['faiss']['seconds'] > 0 and first['sklearn']['seconds'] > 0
+    out = capsys.readouterr().out
+    assert 'speed-up sklearn/faiss' in out and 'faiss-random' in out and 'purity' in out
 
 
 def test_bench_banks_figure(synfer_workdir, monkeypatch, capsys):
