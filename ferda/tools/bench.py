@@ -12,6 +12,11 @@
    the purity (precision) of the selected pseudo-labels, on Gaussian blobs with
    real cluster structure (``--cluster-size N D K``, repeatable; the FER2013 size
    is ``--cluster-size 28709 512 250``: scikit-learn alone takes ~10 minutes).
+   With ``--cluster-config CFG --cluster-checkpoint CKPT``, also on real features: the
+   penultimate-layer features of the source model CKPT on the target train split of
+   the CluP pseudo-label config CFG (its ``test_dataloader``, K, r and k-means
+   settings), e.g. SynFER ``wild`` with
+   ``configs/clup/pseudo-labels_resnet18_k28-r0.3_synfer-lab-to-wild.py``.
 4. With ``--banks``: EERCL's bank costs against one training iteration of a small
    CNN, in one run: a full bank refresh over N images, and the kNN search of 64
    queries (D=256, K=4) per iteration at each bank size, torch and faiss.
@@ -189,6 +194,51 @@ def format_clustering(title: str, rows: dict) -> str:
     return '\n'.join(lines)
 
 
+def bench_features(config: str, checkpoint: str) -> dict:
+    """Every k-means backend on a source model's features of a CluP target train split.
+
+    Builds ``config``'s model (a CluP pseudo-label config), loads ``checkpoint``,
+    embeds ``test_dataloader`` as CluP's teacher pass does (feature, logits) and runs
+    :func:`basicda.ops.bench_kmeans.bench_on_features` with the config's ``test_cfg``
+    K, r, restarts, iterations and seed, the ground truth of the split giving purity.
+
+    Returns:
+        dict: ``n``, ``d``, ``k``, ``source_accuracy`` (the model's own argmax) and one
+        row per backend.
+    """
+    from mmengine.config import Config
+    from mmengine.runner import Runner, load_checkpoint
+
+    from basicda.ops.bench_kmeans import bench_on_features
+    from ferda.methods.clup.loop import dataset_truth, embed_dataset
+    from ferda.registry import MODELS
+
+    cfg = Config.fromfile(config)
+    settings = cfg.get('test_cfg') or {}
+    if 'num_clusters' not in settings or 'fraction' not in settings:
+        raise ValueError(f'{config}: test_cfg needs num_clusters and fraction (a CluP '
+                         'pseudo-label config, e.g. configs/clup/pseudo-labels_*.py)')
+    model = MODELS.build(copy.deepcopy(cfg.model))
+    load_checkpoint(model, checkpoint, map_location='cpu', logger='silent')
+    model.eval()
+    loader = Runner.build_dataloader(copy.deepcopy(cfg.test_dataloader))
+    gathered = embed_dataset(model, loader)
+    truth = dataset_truth(loader.dataset)
+    if truth is None:
+        raise ValueError(f'{config}: the target split has no labels, so purity cannot be '
+                         'measured')
+    predictions = gathered['logits'].argmax(1)
+    k = int(settings['num_clusters'])
+    out = dict(n=int(len(truth)), d=int(gathered['feat'].shape[1]), k=k,
+               source_accuracy=float((predictions == truth).float().mean()))
+    out.update(bench_on_features(
+        gathered['feat'].numpy(), truth.numpy(), predictions.numpy(), k,
+        int(gathered['logits'].shape[1]), n_init=int(settings.get('n_init', 10)),
+        max_iter=int(settings.get('max_iter', 300)), seed=int(settings.get('seed', 1234)),
+        fraction=float(settings['fraction'])))
+    return out
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='ferda bench', description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -206,6 +256,11 @@ def build_parser() -> argparse.ArgumentParser:
                    metavar=('N', 'D', 'K'),
                    help='blobs and clusters for --clustering, repeatable (default: '
                         + ', '.join(' x '.join(map(str, c)) for c in CLUSTER_SIZES) + ')')
+    p.add_argument('--cluster-config', default=None,
+                   help='with --clustering: a CluP pseudo-label config whose target train '
+                        'split is embedded by --cluster-checkpoint')
+    p.add_argument('--cluster-checkpoint', default=None,
+                   help='with --clustering: the source model checkpoint for --cluster-config')
     p.add_argument('--banks', action='store_true',
                    help='also time a bank refresh and the kNN search against one iteration')
     p.add_argument('--bank-sizes', type=int, nargs='+', default=(10000, 100000),
@@ -217,6 +272,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> dict:
     args = build_parser().parse_args(argv)
+    if bool(args.cluster_config) != bool(args.cluster_checkpoint):
+        raise SystemExit('ferda bench: --cluster-config and --cluster-checkpoint go together')
     import basicda.engine  # noqa: F401
     import ferda.datasets  # noqa: F401
     from mmengine.config import Config
@@ -249,6 +306,13 @@ def main(argv=None) -> dict:
             print(format_clustering(
                 f'clustering + selection, blobs {n} x {d}, K={k}, 10 restarts: '
                 f'speed-up sklearn/faiss = {c["speedup"]:.1f}x', c))
+        if args.cluster_config:
+            f = result['clustering_features'] = bench_features(args.cluster_config,
+                                                               args.cluster_checkpoint)
+            print(format_clustering(
+                f'clustering + selection, features of {args.cluster_checkpoint} on '
+                f'{f["n"]} target train faces (D={f["d"]}, K={f["k"]}; source accuracy '
+                f'{f["source_accuracy"]:.3f})', f))
     if args.banks:
         from basicda.banks.bench_banks import bench_banks, format_bank_table
         result['banks'] = bench_banks(num_images=args.refresh_images,

@@ -1,3 +1,6 @@
+import pytest
+import torch
+
 from ferda.tools import bench
 from tests.conftest import TINY_CONFIG
 
@@ -24,6 +27,35 @@ def test_bench_clustering_figure(synfer_workdir, monkeypatch, capsys):
     assert first['faiss']['seconds'] > 0 and first['sklearn']['seconds'] > 0
     out = capsys.readouterr().out
     assert 'speed-up sklearn/faiss' in out and 'faiss-random' in out and 'purity' in out
+
+
+def test_bench_clustering_on_source_model_features(synfer_workdir, monkeypatch, capsys,
+                                                   tmp_path):
+    import os
+
+    from mmengine.config import Config
+
+    from ferda.registry import MODELS
+    from tests.conftest import REPO
+
+    config = os.path.join(REPO, 'tests', 'configs', 'tiny_clup_pseudo-labels.py')
+    torch.manual_seed(0)
+    model = MODELS.build(Config.fromfile(config).model)
+    checkpoint = str(tmp_path / 'source.pth')
+    torch.save(dict(state_dict=model.state_dict(), meta={}), checkpoint)
+    monkeypatch.chdir(synfer_workdir)
+    result = bench.main(['--config', TINY_CONFIG, '--iters', '1', '--batch-size', '2',
+                         '--img-size', '32', '--loading-batches', '0', '--clustering',
+                         '--cluster-size', '200', '4', '3', '--cluster-config', config,
+                         '--cluster-checkpoint', checkpoint])
+    f = result['clustering_features']
+    assert f['k'] == 8 and f['n'] > 0
+    for backend in ('faiss', 'faiss-random', 'sklearn'):
+        assert 0 <= f[backend]['purity'] <= 1 and f[backend]['selected'] > 0
+    assert 'source accuracy' in capsys.readouterr().out
+    with pytest.raises(SystemExit, match='go together'):
+        bench.main(['--iters', '1', '--loading-batches', '0', '--clustering',
+                    '--cluster-size', '200', '4', '3', '--cluster-config', config])
 
 
 def test_bench_banks_figure(synfer_workdir, monkeypatch, capsys):
