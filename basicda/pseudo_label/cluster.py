@@ -286,8 +286,9 @@ def pseudo_labels_by_mode(mode: str, logits: Tensor, features: Optional[Tensor] 
 
     In the purity modes ``drop_outliers`` then applies :func:`drop_outliers` against
     :math:`\hat y`; in ``'normal'`` and ``'centroid'`` it changes nothing, as in the
-    reference (``docs/clup.md``, differences from the reference). The soft target is the cluster's :math:`q` in the purity modes and the
-    one-hot of :math:`\tilde y` otherwise.
+    reference (``docs/clup.md``, differences from the reference). The soft target is
+    the cluster's :math:`q` in the purity modes and the one-hot of :math:`\tilde y`
+    otherwise.
 
     Args:
         mode (str): one of :data:`LABELED_SAMPLES_MODES`.
