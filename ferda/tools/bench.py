@@ -207,12 +207,15 @@ def bench_features(config: str, checkpoint: str) -> dict:
         row per backend.
     """
     from mmengine.config import Config
+    from mmengine.registry import init_default_scope
     from mmengine.runner import Runner, load_checkpoint
 
+    import ferda.datasets  # noqa: F401
     from basicda.ops.bench_kmeans import bench_on_features
     from ferda.methods.clup.loop import dataset_truth, embed_dataset
     from ferda.registry import MODELS
 
+    init_default_scope('ferda')
     cfg = Config.fromfile(config)
     settings = cfg.get('test_cfg') or {}
     if 'num_clusters' not in settings or 'fraction' not in settings:
