@@ -2,12 +2,12 @@
 from .label_smoothing import LabelSmoothingCrossEntropy, label_smoothing_ce
 
 __all__ = ['label_smoothing_ce', 'LabelSmoothingCrossEntropy']
-from .mixup import (mixup, mixup_lambda_generator, mixup_loss, mixup_perm_generator,
-                    sample_mixup, soft_target_kl)
+from .mixup import (mixaug_weight, mixup, mixup_lambda_generator, mixup_loss, mixup_off,
+                    mixup_perm_generator, sample_mixup, soft_target_kl)
 from .swav import sinkhorn, sinkhorn_knopp, swav_loss
 
 __all__ += ['mixup', 'mixup_lambda_generator', 'mixup_perm_generator', 'mixup_loss',
-            'sample_mixup', 'soft_target_kl',
+            'sample_mixup', 'soft_target_kl', 'mixup_off', 'mixaug_weight',
             'sinkhorn', 'sinkhorn_knopp', 'swav_loss']
 from .aad import aad_dispersion_weight, aad_loss
 from .relation import (relation_infonce, relation_matrix, relation_pseudo_label_loss,

@@ -16,7 +16,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-__all__ = ['mixup_lambda_generator', 'sample_mixup', 'mixup', 'mixup_loss', 'soft_target_kl']
+__all__ = ['mixup_lambda_generator', 'sample_mixup', 'mixup', 'mixup_loss', 'soft_target_kl',
+           'mixup_off', 'mixaug_weight']
 
 
 def mixup_lambda_generator(seed: int, step: int) -> torch.Generator:
@@ -58,6 +59,29 @@ def mixup_perm_generator(seed: int, step: int, rank: int) -> torch.Generator:
     return torch.Generator().manual_seed(int(state) >> 1)
 
 
+def mixup_off(alpha: Optional[float], zero_means_swap: bool = False) -> bool:
+    """Whether mixup is switched off: ``alpha`` None or negative, or 0 unless
+    ``zero_means_swap`` (the reference's :math:`\\alpha = 0`, a swap of partners).
+
+    Example:
+        >>> mixup_off(None), mixup_off(-1.0), mixup_off(0.0), mixup_off(0.0, True), mixup_off(.2)
+        (True, True, True, False, False)
+    """
+    return alpha is None or alpha < 0 or (alpha == 0 and not zero_means_swap)
+
+
+def mixaug_weight(alpha: Optional[float], beta: float, zero_means_swap: bool = False) -> float:
+    """The ``mixaug`` weight :math:`\\beta` of :func:`mixup_loss` in effect: 0 when
+    mixup is off (:func:`mixup_off`), as in the reference, which then trains on the
+    plain loss without the :math:`\\beta` term (``docs/clup.md``).
+
+    Example:
+        >>> mixaug_weight(-1.0, 0.5), mixaug_weight(0.2, 0.5)
+        (0.0, 0.5)
+    """
+    return 0.0 if mixup_off(alpha, zero_means_swap) else float(beta)
+
+
 def sample_mixup(batch_size: int, alpha: Optional[float], generator: torch.Generator,
                  perm_generator: Optional[torch.Generator] = None,
                  zero_means_swap: bool = False) -> Tuple[float, Tensor]:
@@ -94,7 +118,7 @@ def sample_mixup(batch_size: int, alpha: Optional[float], generator: torch.Gener
     device = perm_generator.device
     if zero_means_swap and alpha == 0:
         return 0.0, torch.randperm(batch_size, generator=perm_generator, device=device)
-    if alpha is None or alpha <= 0:
+    if mixup_off(alpha):
         return 1.0, torch.arange(batch_size, device=device)
     concentration = torch.full((2,), float(alpha), dtype=torch.float64,
                                device=generator.device)

@@ -6,7 +6,7 @@ from mmengine.logging import MessageHub
 from torch import Tensor
 
 from basicda.datasets.samples import require_gt_labels
-from basicda.losses.mixup import (mixup, mixup_lambda_generator, mixup_loss,
+from basicda.losses.mixup import (mixaug_weight, mixup, mixup_lambda_generator, mixup_loss,
                                   mixup_perm_generator, sample_mixup)
 from basicda.ops.gather import all_gather_cat, world_info
 from basicda.registry import MODELS
@@ -31,7 +31,8 @@ class MixupClassifier(ImageClassifier):
 
     Args:
         mixup_alpha: :math:`\alpha`; None or <= 0 turns mixup off. Default: 0.2.
-        mixaug_alpha: :math:`\beta >= 0`. Default: 0.
+        mixaug_alpha: :math:`\beta >= 0`; not applied while mixup is off, as in the
+            reference (:func:`basicda.losses.mixup.mixaug_weight`). Default: 0.
         mixup_zero_means_swap: the reference's alpha = 0 -> lambda = 0. Default: False.
         seed: seed of the mixup streams; None takes the run's seed (DARunner puts
             it in the message hub). Default: None.
@@ -74,5 +75,6 @@ class MixupClassifier(ImageClassifier):
         perm = perm.to(inputs.device)
         x_mix, y_a, y_b = mixup(inputs, target, lam, perm)
         logits = self.head(self.backbone(x_mix))
-        loss = mixup_loss(logits, y_a, y_b, lam, self.mixaug_alpha)
+        beta = mixaug_weight(self.mixup_alpha, self.mixaug_alpha, self.mixup_zero_means_swap)
+        loss = mixup_loss(logits, y_a, y_b, lam, beta)
         return dict(loss_mixup=loss, mixup_lambda=torch.tensor(lam))

@@ -227,6 +227,9 @@ def centroid_pseudo_labels(z: Tensor, probs: Tensor, cycles: int = 0) -> Tuple[T
     Each of the ``cycles`` further rounds sets
     :math:`\mu_c = \sum_i [\tilde y_i = c] z_i / (10^{-8} + \#\{\tilde y_i = c\})`
     and reassigns :math:`\tilde y`; :math:`\kappa` keeps its first-pass value.
+    A class that no sample took has :math:`\mu_c = 0`, which is at cosine distance
+    :math:`d_{ic} = 1` from every sample (the reference's NaN distance sent every
+    sample to it: a fixed reference bug, ``docs/clup.md``).
 
     Args:
         z (Tensor): features (e.g. from :func:`shot_normalize`).
@@ -281,9 +284,11 @@ def pseudo_labels_by_mode(mode: str, logits: Tensor, features: Optional[Tensor] 
       ``cluster_ids``; the two differ only in the training target
       (:data:`LABELED_SAMPLES_MODES`).
 
-    ``drop_outliers`` then applies :func:`drop_outliers` against :math:`\hat y`.
-    The soft target is the cluster's :math:`q` in the purity modes and the
-    one-hot of :math:`\tilde y` otherwise.
+    In the purity modes ``drop_outliers`` then applies :func:`drop_outliers` against
+    :math:`\hat y`; in ``'normal'`` and ``'centroid'`` it changes nothing, as in the
+    reference (``docs/clup.md``, differences from the reference). The soft target is
+    the cluster's :math:`q` in the purity modes and the one-hot of :math:`\tilde y`
+    otherwise.
 
     Args:
         mode (str): one of :data:`LABELED_SAMPLES_MODES`.
@@ -292,8 +297,8 @@ def pseudo_labels_by_mode(mode: str, logits: Tensor, features: Optional[Tensor] 
         cluster_ids (Tensor, optional): :math:`k(i)`, needed by the purity modes.
         num_clusters (int, optional): :math:`K` for :func:`cluster_pseudo_labels`.
         ssl_cycles (int): ``cycles`` of :func:`centroid_pseudo_labels`. Default: 0.
-        drop_outliers (bool): zero :math:`\kappa` where :math:`\hat y \ne \tilde y`.
-            Default: False.
+        drop_outliers (bool): zero :math:`\kappa` where :math:`\hat y \ne \tilde y`
+            (purity modes only). Default: False.
         tie_order (sequence of int, optional): see :func:`cluster_table`.
 
     Shape:
@@ -328,7 +333,7 @@ def pseudo_labels_by_mode(mode: str, logits: Tensor, features: Optional[Tensor] 
                                                    num_clusters, tie_order)
     if soft is None:
         soft = F.one_hot(labels, num_classes).float()
-    if drop_outliers:
+    if drop_outliers and mode in ('purity', 'soft-purity'):
         conf = _zero_disagreeing(labels, predictions, conf)
     return labels, conf, soft
 

@@ -6,10 +6,17 @@
 2. Data loading: images/s of the SynFER training pipeline (decode + crop +
    augmentation + collate), decoding the files, from the in-memory image cache,
    and from a ``ferda prepare`` cache.
-3. With ``--clustering``: CluP's clustering + purest selection on N x D random
-   features with K clusters, faiss against scikit-learn KMeans(n_init=10) (the
-   reference implementation's path). The issue's size, 50000 x 512 with K=1000,
-   takes ~15 minutes on 2 cores (sklearn ~12 of them).
+3. With ``--clustering``: CluP's clustering + purest selection with each k-means
+   backend (default faiss + k-means++ seeds, the old faiss random-sample init, and
+   scikit-learn KMeans(n_init=10), the reference's path): seconds, inertia, and
+   the purity (precision) of the selected pseudo-labels, on Gaussian blobs with
+   real cluster structure (``--cluster-size N D K``, repeatable; the FER2013 size
+   is ``--cluster-size 28709 512 250``: scikit-learn alone takes ~10 minutes).
+   With ``--cluster-config CFG --cluster-checkpoint CKPT``, also on real features: the
+   penultimate-layer features of the source model CKPT on the target train split of
+   the CluP pseudo-label config CFG (its ``test_dataloader``, K, r and k-means
+   settings), e.g. SynFER ``wild`` with
+   ``configs/clup/pseudo-labels_resnet18_k28-r0.3_synfer-lab-to-wild.py``.
 4. With ``--banks``: EERCL's bank costs against one training iteration of a small
    CNN, in one run: a full bank refresh over N images, and the kNN search of 64
    queries (D=256, K=4) per iteration at each bank size, torch and faiss.
@@ -170,6 +177,71 @@ def _first_face_size(dataset_cfg) -> int:
     return int(max(face.shape[1:]))
 
 
+#: issue 17's blob cases (N, D, K): the quality cases and the >= 5x speed case
+CLUSTER_SIZES = ((2000, 32, 50), (5000, 64, 250), (10000, 128, 250))
+
+
+def format_clustering(title: str, rows: dict) -> str:
+    """One line per k-means backend of :func:`basicda.ops.bench_kmeans.bench_on_features`."""
+    lines = [title]
+    for backend, row in rows.items():
+        if not isinstance(row, dict):
+            continue
+        purity = f', selected {row["selected"]} purity {row["purity"]:.3f}, cluster purity ' \
+                 f'{row["cluster_purity"]:.3f}' if 'purity' in row else ''
+        lines.append(f'  {backend:>12}: {row["seconds"]:8.2f} s, inertia {row["inertia"]:.4g}'
+                     f'{purity}')
+    return '\n'.join(lines)
+
+
+def bench_features(config: str, checkpoint: str) -> dict:
+    """Every k-means backend on a source model's features of a CluP target train split.
+
+    Builds ``config``'s model (a CluP pseudo-label config), loads ``checkpoint``,
+    embeds ``test_dataloader`` as CluP's teacher pass does (feature, logits) and runs
+    :func:`basicda.ops.bench_kmeans.bench_on_features` with the config's ``test_cfg``
+    K, r, restarts, iterations and seed, the ground truth of the split giving purity.
+
+    Returns:
+        dict: ``n``, ``d``, ``k``, ``source_accuracy`` (the model's own argmax) and one
+        row per backend.
+    """
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import Runner, load_checkpoint
+
+    import ferda.datasets  # noqa: F401
+    from basicda.ops.bench_kmeans import bench_on_features
+    from ferda.methods.clup.loop import dataset_truth, embed_dataset
+    from ferda.registry import MODELS
+
+    init_default_scope('ferda')
+    cfg = Config.fromfile(config)
+    settings = cfg.get('test_cfg') or {}
+    if 'num_clusters' not in settings or 'fraction' not in settings:
+        raise ValueError(f'{config}: test_cfg needs num_clusters and fraction (a CluP '
+                         'pseudo-label config, e.g. configs/clup/pseudo-labels_*.py)')
+    model = MODELS.build(copy.deepcopy(cfg.model))
+    load_checkpoint(model, checkpoint, map_location='cpu', logger='silent')
+    model.eval()
+    loader = Runner.build_dataloader(copy.deepcopy(cfg.test_dataloader))
+    gathered = embed_dataset(model, loader)
+    truth = dataset_truth(loader.dataset)
+    if truth is None:
+        raise ValueError(f'{config}: the target split has no labels, so purity cannot be '
+                         'measured')
+    predictions = gathered['logits'].argmax(1)
+    k = int(settings['num_clusters'])
+    out = dict(n=int(len(truth)), d=int(gathered['feat'].shape[1]), k=k,
+               source_accuracy=float((predictions == truth).float().mean()))
+    out.update(bench_on_features(
+        gathered['feat'].numpy(), truth.numpy(), predictions.numpy(), k,
+        int(gathered['logits'].shape[1]), n_init=int(settings.get('n_init', 10)),
+        max_iter=int(settings.get('max_iter', 300)), seed=int(settings.get('seed', 1234)),
+        fraction=float(settings['fraction'])))
+    return out
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='ferda bench', description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -182,9 +254,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--loading-batches', type=int, default=20,
                    help='batches timed for data loading (0: skip; needs SynFER)')
     p.add_argument('--clustering', action='store_true',
-                   help='also time clustering + selection, faiss vs scikit-learn')
-    p.add_argument('--cluster-size', type=int, nargs=3, default=(50000, 512, 1000),
-                   metavar=('N', 'D', 'K'), help='features and clusters for --clustering')
+                   help='also time and score clustering + selection with every k-means backend')
+    p.add_argument('--cluster-size', type=int, nargs=3, action='append', default=None,
+                   metavar=('N', 'D', 'K'),
+                   help='blobs and clusters for --clustering, repeatable (default: '
+                        + ', '.join(' x '.join(map(str, c)) for c in CLUSTER_SIZES) + ')')
+    p.add_argument('--cluster-config', default=None,
+                   help='with --clustering: a CluP pseudo-label config whose target train '
+                        'split is embedded by --cluster-checkpoint')
+    p.add_argument('--cluster-checkpoint', default=None,
+                   help='with --clustering: the source model checkpoint for --cluster-config')
     p.add_argument('--banks', action='store_true',
                    help='also time a bank refresh and the kNN search against one iteration')
     p.add_argument('--bank-sizes', type=int, nargs='+', default=(10000, 100000),
@@ -196,6 +275,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> dict:
     args = build_parser().parse_args(argv)
+    if bool(args.cluster_config) != bool(args.cluster_checkpoint):
+        raise SystemExit('ferda bench: --cluster-config and --cluster-checkpoint go together')
     import basicda.engine  # noqa: F401
     import ferda.datasets  # noqa: F401
     from mmengine.config import Config
@@ -221,11 +302,20 @@ def main(argv=None) -> dict:
                   f'{l_["memory"]:.1f} img/s, prepared cache {l_["prepared"]:.1f} img/s')
     if args.clustering:
         from basicda.ops.bench_kmeans import bench_clustering
-        n, d, k = args.cluster_size
-        c = result['clustering'] = bench_clustering(n=n, d=d, k=k)
-        print(f'clustering + selection ({n} x {d}, K={k}): faiss {c["faiss_seconds"]:.1f} s, '
-              f'scikit-learn KMeans(n_init=10) {c["sklearn_seconds"]:.1f} s, '
-              f'ratio sklearn/faiss = {c["ratio"]:.1f}')
+        result['clustering'] = []
+        for n, d, k in args.cluster_size or CLUSTER_SIZES:
+            c = bench_clustering(n=n, d=d, k=k)
+            result['clustering'].append(c)
+            print(format_clustering(
+                f'clustering + selection, blobs {n} x {d}, K={k}, 10 restarts: '
+                f'speed-up sklearn/faiss = {c["speedup"]:.1f}x', c))
+        if args.cluster_config:
+            f = result['clustering_features'] = bench_features(args.cluster_config,
+                                                               args.cluster_checkpoint)
+            print(format_clustering(
+                f'clustering + selection, features of {args.cluster_checkpoint} on '
+                f'{f["n"]} target train faces (D={f["d"]}, K={f["k"]}; source accuracy '
+                f'{f["source_accuracy"]:.3f})', f))
     if args.banks:
         from basicda.banks.bench_banks import bench_banks, format_bank_table
         result['banks'] = bench_banks(num_images=args.refresh_images,

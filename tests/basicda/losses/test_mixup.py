@@ -132,3 +132,16 @@ def test_mixup_lambda_generator_is_a_function_of_seed_and_step():
     assert lam not in others
     with pytest.raises(ValueError, match='step=-1'):
         mixup_lambda_generator(0, -1)
+
+
+def test_mixaug_weight_is_zero_when_mixup_is_off():
+    from basicda.losses.mixup import mixaug_weight
+    logits, y = torch.tensor([[2., 0.], [0., 0.]]), torch.tensor([0, 1])
+    # hand-worked: mean CE = (log(1 + e^-2) + log 2) / 2 = 0.41003; mixup on adds 0.5 x that
+    plain = (math.log(1 + math.exp(-2)) + math.log(2)) / 2
+    off = mixup_loss(logits, y, y, 1.0, mixaug_weight(-1.0, 0.5))
+    assert abs(float(off) - plain) < 1e-6 and abs(plain - 0.41003) < 1e-5
+    on = mixup_loss(logits, y, y, 1.0, mixaug_weight(0.2, 0.5))
+    assert abs(float(on) - 1.5 * plain) < 1e-6  # 0.61505
+    assert mixaug_weight(None, 0.5) == 0.0
+    assert mixaug_weight(0.0, 0.5, zero_means_swap=True) == 0.5  # the reference's swap is mixup

@@ -115,3 +115,14 @@ def test_two_gloo_ranks_equal_one_batch_and_share_lambda(tmp_path):
     assert_close(ranks[0]['lam'], torch.tensor(lam))
     assert not any(torch.equal(a, b.detach()) for a, b in
                    zip(ranks[0]['params'], _toy_student(None).parameters()))  # it moved
+
+
+def test_mixup_off_also_switches_the_mixaug_term_off():
+    """Reference difference 3 (docs/clup.md): with mixup off (alpha < 0) the reference
+    trains on plain cross-entropy and skips the beta x loss term too."""
+    model = _model(mixup_alpha=-1.0, mixaug_alpha=0.5)
+    x = torch.randn(3, 3, 16, 16)
+    y = torch.tensor([0, 2, 1])
+    logits = model.head(model.backbone(x))
+    assert_close(model.loss(x, dict(gt_label=y))['loss_mixup'],
+                 torch.nn.functional.cross_entropy(logits, y))

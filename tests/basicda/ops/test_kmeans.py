@@ -5,7 +5,7 @@ import torch
 from numpy.testing import assert_allclose, assert_array_equal
 from torch.testing import assert_close
 
-from basicda.ops import canonicalize_clusters, faiss_kmeans, kmeans
+from basicda.ops import canonicalize_clusters, faiss_kmeans, kmeans, kmeans_plusplus
 
 SPEC_X = np.array([[0, 0], [0, 1], [10, 10], [10, 11]], dtype=np.float32)
 
@@ -134,3 +134,73 @@ def test_bad_arguments_raise():
         kmeans(SPEC_X[:, 0], 2)
     with pytest.raises(ValueError, match='NaN'):
         kmeans(np.full((3, 2), np.nan, dtype=np.float32), 2)
+
+
+def scaled_blobs(n, d, k, seed):
+    """Issue 17's clustered data: centres scaled x10, unit noise."""
+    rng = np.random.default_rng(seed)
+    centres = 10 * rng.standard_normal((k, d))
+    return (centres[rng.integers(0, k, size=n)] + rng.standard_normal((n, d))).astype(np.float32)
+
+
+@pytest.mark.parametrize('n,d,k,seed', [(600, 8, 20, 0), (1000, 16, 40, 1)])
+def test_default_inertia_within_5_percent_of_sklearn_kmeans_plusplus(n, d, k, seed):
+    from sklearn.cluster import KMeans
+    x = scaled_blobs(n, d, k, seed)
+    reference = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(x).inertia_
+    inertia = kmeans(x, k, n_init=10, seed=seed, num_threads=1)[2]
+    assert inertia <= 1.05 * reference, (inertia, reference)
+
+
+def test_random_sample_init_lands_in_worse_minima_on_blobs():
+    """The control that motivates k-means++: faiss's own initialisation (the old
+    default) is far above scikit-learn on the same blobs."""
+    from sklearn.cluster import KMeans
+    x = scaled_blobs(1000, 16, 40, 1)
+    reference = KMeans(n_clusters=40, n_init=10, random_state=1).fit(x).inertia_
+    assert kmeans(x, 40, n_init=10, seed=1, backend='faiss-random', num_threads=1)[2] \
+        > 1.5 * reference
+
+
+def test_kmeans_plusplus_draws_proportionally_to_squared_distance():
+    # 1-D points 0, 1, 3: after a first seed at p, the second is q with probability
+    # (x_q - x_p)^2 / sum_j (x_j - x_p)^2, the first being uniform (1/3).
+    x = np.array([[0.0], [1.0], [3.0]], dtype=np.float32)
+    d2 = (x - x.T) ** 2
+    expected = d2 / d2.sum(1, keepdims=True) / 3  # (first, second)
+    _, picked = kmeans_plusplus(x, 2, seed=0, n_local_trials=1, n_seedings=6000)
+    counts = np.zeros((3, 3))
+    np.add.at(counts, (picked[:, 0], picked[:, 1]), 1)
+    assert_allclose(counts / 6000, expected, rtol=0, atol=0.02)
+    assert (picked[:, 0] != picked[:, 1]).all()  # a seed is never drawn twice (D = 0)
+
+
+def test_greedy_kmeans_plusplus_picks_the_candidate_of_lowest_potential():
+    # two tight pairs far apart and one outlier: with 3 seeds and many candidates
+    # per step, greedy seeding covers all three groups every time
+    x = np.array([[0, 0], [0, 0.1], [5, 5], [5, 5.1], [-9, 4]], dtype=np.float32)
+    groups = np.array([0, 0, 1, 1, 2])
+    _, picked = kmeans_plusplus(x, 3, seed=3, n_local_trials=20, n_seedings=50)
+    assert all(sorted(groups[row]) == [0, 1, 2] for row in picked)
+
+
+def test_kmeans_plusplus_is_deterministic_and_returns_rows_of_x():
+    x = scaled_blobs(300, 4, 10, 2)
+    c1, i1 = kmeans_plusplus(x, 10, seed=5, n_seedings=3)
+    c2, i2 = kmeans_plusplus(torch.from_numpy(x), 10, seed=5, n_seedings=3)
+    assert_array_equal(i1, i2)
+    assert c1.shape == (3, 10, 4) and i1.shape == (3, 10)
+    assert_array_equal(c1, x[i1])
+    assert_array_equal(c1, c2)
+    assert not np.array_equal(i1, kmeans_plusplus(x, 10, seed=6, n_seedings=3)[1])
+
+
+def test_kmeans_plusplus_bad_arguments_raise():
+    with pytest.raises(ValueError, match='n_local_trials'):
+        kmeans_plusplus(SPEC_X, 2, n_local_trials=0)
+    with pytest.raises(ValueError, match='n_seedings'):
+        kmeans_plusplus(SPEC_X, 2, n_seedings=0)
+    with pytest.raises(ValueError, match=r'k = 5'):
+        kmeans_plusplus(SPEC_X, 5)
+    with pytest.raises(ValueError, match="'kmeans'"):
+        faiss_kmeans(SPEC_X, 2, init='kmeans')

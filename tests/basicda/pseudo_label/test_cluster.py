@@ -277,3 +277,51 @@ def test_iterative_cluster_selection_checks_cluster_fn_output():
     with pytest.raises(ValueError, match=r'\[0, 2\)'):
         iterative_cluster_selection(torch.zeros(4, 2), torch.zeros(4, dtype=torch.long), 2, 0.5,
                                     1, lambda x, k, s: torch.full((4,), 2))
+
+
+# Two identical faces A and two identical faces B; class 2's soft centroid lies halfway,
+# so the first pass labels nobody 2 and the hard re-centring meets an empty class.
+EMPTY_Z = torch.tensor([[1., 0.], [1., 0.], [0., 1.], [0., 1.]], dtype=torch.float64)
+EMPTY_P = torch.tensor([[.9, 0., .1], [.9, 0., .1], [0., .9, .1], [0., .9, .1]],
+                       dtype=torch.float64)
+
+
+def test_centroid_mode_gives_an_empty_class_distance_one_not_nan():
+    """Reference difference 1 (docs/clup.md): the reference's zero centroid of an empty
+    class gives NaN cosine distances and argmin sends every sample to that class; FERDA
+    gives it distance 1 (cosine 0), a fixed reference bug."""
+    first, conf = centroid_pseudo_labels(EMPTY_Z, EMPTY_P, cycles=0)
+    assert_close(first, torch.tensor([0, 0, 1, 1]))  # class 2 is empty after the first pass
+    # hand-worked: d = (0, 1, 1 - 1/sqrt 2) for every sample, kappa = max softmax(-d)
+    d = np.array([0.0, 1.0, 1 - 2 ** -0.5])
+    assert_close(conf, torch.full((4,), float(np.exp(-d).max() / np.exp(-d).sum()),
+                                  dtype=torch.float64))
+    labels, _ = centroid_pseudo_labels(EMPTY_Z, EMPTY_P, cycles=1)
+    assert_close(labels, torch.tensor([0, 0, 1, 1]))
+    # the reference's step (scipy cosine distance to a zero centroid, then argmin)
+    from scipy.spatial.distance import cdist
+    onehot = np.eye(3)[first.numpy()]
+    centroids = onehot.T @ EMPTY_Z.numpy() / (1e-8 + onehot.sum(0))[:, None]
+    with np.errstate(invalid='ignore', divide='ignore'):
+        reference = cdist(EMPTY_Z.numpy(), centroids, 'cosine').argmin(1)
+    assert reference.tolist() == [2, 2, 2, 2]
+
+
+def test_drop_outliers_applies_in_the_purity_modes_only():
+    """Reference difference 2 (docs/clup.md): the reference zeroes the confidence of
+    samples whose prediction disagrees with their pseudo-label only in the purity
+    modes; in centroid mode drop_outliers changes nothing."""
+    # sample 1 sits on face A (centroid label 0) but the source model predicts class 1
+    logits = torch.log(torch.tensor([[.8, .1, .1], [.3, .6, .1], [.1, .8, .1], [.1, .8, .1]]))
+    z = EMPTY_Z.float()
+    kept = pseudo_labels_by_mode('centroid', logits, features=z, drop_outliers=False)
+    dropped = pseudo_labels_by_mode('centroid', logits, features=z, drop_outliers=True)
+    assert_close(kept[0], torch.tensor([0, 0, 1, 1]))  # sample 1 disagrees with its prediction
+    for got, want in zip(dropped, kept):
+        assert_close(got, want)
+    assert float(dropped[1][1]) > 0
+    # the purity modes still drop: clusters {0, 1} and {2, 3}, sample 1 predicts 1 in a 0-cluster
+    clusters = torch.tensor([0, 0, 1, 1])
+    _, conf, _ = pseudo_labels_by_mode('purity', logits, cluster_ids=clusters,
+                                       drop_outliers=True)
+    assert_close(conf, torch.tensor([.5, 0., 1., 1.]))

@@ -4,6 +4,7 @@ timings (hand-worked values on stubbed timers)."""
 from types import SimpleNamespace
 
 import pytest
+import torch
 
 from ferda.tools import bench
 from tests.conftest import TINY_CONFIG
@@ -38,10 +39,41 @@ def test_bench_clustering_figure(synfer_workdir, monkeypatch, capsys):
     monkeypatch.chdir(synfer_workdir)
     result = bench.main(['--config', TINY_CONFIG, '--iters', '1', '--batch-size', '2',
                          '--img-size', '32', '--loading-batches', '0', '--clustering',
-                         '--cluster-size', '300', '8', '5'])
-    c = result['clustering']
-    assert c['faiss_seconds'] > 0 and c['sklearn_seconds'] > 0
-    assert f'ratio sklearn/faiss = {c["ratio"]:.1f}' in capsys.readouterr().out
+                         '--cluster-size', '300', '8', '5', '--cluster-size', '200', '4', '3'])
+    first, second = result['clustering']
+    assert (first['n'], first['d'], first['k'], second['n']) == (300, 8, 5, 200)
+    assert first['faiss']['seconds'] > 0 and first['sklearn']['seconds'] > 0
+    out = capsys.readouterr().out
+    assert 'speed-up sklearn/faiss' in out and 'faiss-random' in out and 'purity' in out
+
+
+def test_bench_clustering_on_source_model_features(synfer_workdir, monkeypatch, capsys,
+                                                   tmp_path):
+    import os
+
+    from mmengine.config import Config
+
+    from ferda.registry import MODELS
+    from tests.conftest import REPO
+
+    config = os.path.join(REPO, 'tests', 'configs', 'tiny_clup_pseudo-labels.py')
+    torch.manual_seed(0)
+    model = MODELS.build(Config.fromfile(config).model)
+    checkpoint = str(tmp_path / 'source.pth')
+    torch.save(dict(state_dict=model.state_dict(), meta={}), checkpoint)
+    monkeypatch.chdir(synfer_workdir)
+    result = bench.main(['--config', TINY_CONFIG, '--iters', '1', '--batch-size', '2',
+                         '--img-size', '32', '--loading-batches', '0', '--clustering',
+                         '--cluster-size', '200', '4', '3', '--cluster-config', config,
+                         '--cluster-checkpoint', checkpoint])
+    f = result['clustering_features']
+    assert f['k'] == 8 and f['n'] > 0
+    for backend in ('faiss', 'faiss-random', 'sklearn'):
+        assert 0 <= f[backend]['purity'] <= 1 and f[backend]['selected'] > 0
+    assert 'source accuracy' in capsys.readouterr().out
+    with pytest.raises(SystemExit, match='go together'):
+        bench.main(['--iters', '1', '--loading-batches', '0', '--clustering',
+                    '--cluster-size', '200', '4', '3', '--cluster-config', config])
 
 
 def test_bank_costs_are_relative_to_one_iteration(monkeypatch):
@@ -83,6 +115,6 @@ def test_clustering_ratio_is_sklearn_over_faiss(monkeypatch):
     # faiss 2 s, sklearn 6 s, ours 3 times faster
     clock = iter([0.0, 2.0, 10.0, 16.0])
     monkeypatch.setattr(bench_kmeans, 'time', SimpleNamespace(perf_counter=lambda: next(clock)))
-    out = bench_kmeans.bench_clustering(n=120, d=6, k=6, sklearn_n_init=2, n_init=2,
-                                        max_iter=20, num_threads=1)
-    assert (out['faiss_seconds'], out['sklearn_seconds'], out['ratio']) == (2.0, 6.0, 3.0)
+    out = bench_kmeans.bench_clustering(n=120, d=6, k=6, n_init=2, max_iter=20,
+                                        backends=('faiss', 'sklearn'), num_threads=1)
+    assert (out['faiss']['seconds'], out['sklearn']['seconds'], out['speedup']) == (2.0, 6.0, 3.0)

@@ -21,8 +21,10 @@ MAIN_KEYS = {'labels', 'conf', 'soft', 'selected', 'predictions', 'cluster_ids',
              'target_checksum', 'teacher_sha256', 'settings_hash', 'num_clusters', 'fraction',
              'mode', 'drop_outliers', 'iter_clusters', 'n_init', 'max_iter', 'seed', 'backend',
              'min_per_class', 'ssl_cycles', 'num_classes', 'num_samples', 'teacher_checkpoint'}
+# 'faiss-random': the k-means default when refresh_golden.json was recorded (before k-means++)
 SETTINGS = dict(num_clusters=8, fraction=0.5, mode='purity', drop_outliers=False, iter_clusters=1,
-                n_init=2, max_iter=20, seed=1234, backend='faiss', min_per_class=0, ssl_cycles=0)
+                n_init=2, max_iter=20, seed=1234, backend='faiss-random', min_per_class=0,
+                ssl_cycles=0)
 
 
 def _load(path):
