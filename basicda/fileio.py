@@ -12,6 +12,7 @@ Use :func:`atomic_path` when a library writes the file itself (``torch.save``,
 """
 import contextlib
 import glob
+import hashlib
 import json
 import os
 import os.path as osp
@@ -78,3 +79,13 @@ def remove_stale_tmp(folder: PathLike) -> List[str]:
             os.remove(path)
             removed.append(path)
     return sorted(removed)
+
+
+def sha256_file(path: PathLike, chunk: int = 1 << 22) -> str:
+    """Hex sha256 of a file's bytes, read in ``chunk``-byte blocks (checkpoints, caches,
+    artefacts and fold files are verified with it)."""
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(chunk), b''):
+            digest.update(block)
+    return digest.hexdigest()

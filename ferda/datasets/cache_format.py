@@ -26,6 +26,7 @@ import mmcv
 import numpy as np
 
 from basicda.fileio import atomic_write_bytes
+from basicda.fileio import sha256_file  # noqa: F401  (re-exported: the cache readers import it from here)
 
 from .records import SampleRecord
 
@@ -45,12 +46,6 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def sha256_file(path: str, chunk: int = 1 << 22) -> str:
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(chunk), b''):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def shard_ranges(num_samples: int, size: int,

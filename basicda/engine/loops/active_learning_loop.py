@@ -29,12 +29,10 @@ mid-way (model, optimiser and schedulers come from the checkpoint); a round whos
 training had finished re-evaluates and re-selects, which the seeds make identical.
 """
 import copy
-import hashlib
 import os.path as osp
 import time
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, Optional, Sequence
 
-import numpy as np
 import torch
 import torch.distributed as dist
 from mmengine.logging import print_log
@@ -49,6 +47,7 @@ from basicda.active.plot import write_learning_curve
 from basicda.ops.embed import embed_by_index
 from basicda.ops.gather import broadcast_object, world_info
 from basicda.registry import LOOPS
+from basicda.fileio import sha256_file
 
 from .samplers import update_sampler_length
 
@@ -104,12 +103,6 @@ def reset_parameters(module: torch.nn.Module) -> None:
             m.reset_parameters()
 
 
-def _file_sha256(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(1 << 20), b''):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def pool_inputs(model, loader, pool: LabelPool, strategy: str, seed_r: int,
@@ -290,7 +283,7 @@ class ActiveLearningLoop(EpochBasedTrainLoop):
         rank, _ = world_info()
         from basicda.active.outputs import pool_text, sha256_text
         pool_sha = sha256_text(pool_text(ids))
-        enc_sha = _file_sha256(self.encoder) if self.encoder else None
+        enc_sha = sha256_file(self.encoder) if self.encoder else None
         if self.encoder:  # checked now, loaded again at each round's start
             with torch.random.fork_rng(devices=[]):
                 probe = copy.deepcopy(self._model.backbone)

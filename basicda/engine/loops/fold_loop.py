@@ -54,6 +54,7 @@ from torch.utils.data import Subset
 from basicda.engine.checkpoint import atomic_write_bytes, latest_checkpoint, safe_load
 from basicda.engine.hooks.rng_state import capture_rng_state, restore_rng_state
 from basicda.registry import LOOPS
+from basicda.fileio import sha256_file
 
 from .folds import assign_folds, fold_metrics, fold_split, read_fold_csv
 from .round_loop import build_function
@@ -80,12 +81,6 @@ def config_sha256(cfg) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _file_sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _scalars(metrics: dict) -> str:
@@ -216,7 +211,7 @@ class FoldLoop(BaseLoop):
         for key, name in (('checkpoint', info['checkpoint']),
                           ('predictions', info['predictions'])):
             path = self._path(name)
-            if not osp.isfile(path) or _file_sha256(path) != info[f'{key}_sha256']:
+            if not osp.isfile(path) or sha256_file(path) != info[f'{key}_sha256']:
                 print_log(f'fold {fold}: {path} is missing or changed since {manifest} was '
                           'written; training the fold again', logger='current', level=30)
                 return False
@@ -364,8 +359,8 @@ class FoldLoop(BaseLoop):
             fold=fold, held_out=self.held_out[fold - 1], num_samples=len(test_idx),
             metrics=self.metric(cols['label'], cols['prediction'], num_classes),
             config_sha256=config_hash, checkpoint=osp.relpath(checkpoint, self._path()),
-            checkpoint_sha256=_file_sha256(checkpoint), predictions=f'{fold}.csv',
-            predictions_sha256=_file_sha256(csv))
+            checkpoint_sha256=sha256_file(checkpoint), predictions=f'{fold}.csv',
+            predictions_sha256=sha256_file(csv))
         atomic_write_bytes(json.dumps(manifest, indent=1).encode(), self._path(f'{fold}.json'))
         print_log(f'fold {fold}: {_scalars(manifest["metrics"])} on {len(test_idx)} held-out '
                   f'samples; wrote {csv}', logger='current')

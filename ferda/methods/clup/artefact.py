@@ -13,12 +13,6 @@ ARTEFACT = 'pseudo_labels.pt'
 TENSOR_KEYS = ('labels', 'conf', 'soft', 'selected', 'predictions')
 
 
-def file_sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def target_checksum(records: Sequence) -> str:

@@ -25,6 +25,7 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import BaseLoop
 
 from basicda.datasets.samples import dataset_has_labels, gt_labels
+from basicda.fileio import sha256_file
 from basicda.ops.embed import embed_by_index
 from basicda.ops.gather import broadcast_object, world_info
 from basicda.ops.kmeans import KMEANS_BACKENDS, kmeans
@@ -32,7 +33,7 @@ from basicda.pseudo_label import (LABELED_SAMPLES_MODES, iterative_cluster_selec
                                   pseudo_labels_by_mode, select_purest, shot_normalize)
 from ferda.registry import LOOPS
 
-from .artefact import (ARTEFACT, file_sha256, load_artefact, save_artefact, settings_hash,
+from .artefact import (ARTEFACT, load_artefact, save_artefact, settings_hash,
                        target_checksum, verify_artefact)
 
 
@@ -265,7 +266,7 @@ class ClusterPseudoLabelLoop(BaseLoop):
             raise ValueError('the pseudo-label pass needs the source model: set load_from=<source '
                              'checkpoint> (experiments/clup.sh does)')
         return dict(target_checksum=target_checksum(dataset.records),
-                    teacher_sha256=file_sha256(load_from),
+                    teacher_sha256=sha256_file(load_from),
                     settings_hash=settings_hash(self.settings))
 
     def run(self) -> dict:
