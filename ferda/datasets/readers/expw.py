@@ -8,10 +8,13 @@ Layout read, relative to ``data_root``::
 Example line ``angry_actor_104.jpg 0 28 113 226 141 22.9362 0`` gives the face box
 ``(left, top, right, bottom) = (113, 28, 226, 141)`` and canonical label 5 (Anger).
 
-Quirks of the real ``label.lst`` (checked against the ExpW README's line format and public
-loaders that read it with ``np.loadtxt``/pandas): some lines are exact duplicates of an earlier
-line (kept once, the repeats counted) and some boxes are degenerate (right <= left or
-bottom <= top: a counted skip named with its line). Two different lines for the same
+What this was checked against: the column order (``image_name face_id top left right bottom
+confidence label``, labels 0 angry, 1 disgust, 2 fear, 3 happy, 4 sad, 5 surprise, 6 neutral)
+against a public ExpW loader's row type found with the code search; the two quirks of the real
+``label.lst`` below come from a run of the real file reported in the project's issue tracker
+(not re-checked here, no copy of the file being available): some lines are exact duplicates of
+an earlier line (kept once, the repeats counted) and some boxes are degenerate (right <= left
+or bottom <= top: a counted skip named with its line). Two different lines for the same
 (image, face_id) remain an error citing both lines.
 
 ExpW has no official split; ours is ``splits/expw_seed{S}.csv`` (``image_name,face_id,split``),
