@@ -94,14 +94,7 @@ def apply_swav_stem(model: nn.Module) -> nn.Module:
     Raises:
         TypeError: ``model`` has no ``conv1``/``maxpool`` (not a ResNet).
     """
-    conv1 = getattr(model, 'conv1', None)
-    if not isinstance(conv1, nn.Conv2d) or not hasattr(model, 'maxpool'):
-        raise TypeError(f'apply_swav_stem needs a ResNet with conv1 (Conv2d) and maxpool, got '
-                        f'{type(model).__name__}')
-    model.conv1 = nn.Conv2d(conv1.in_channels, conv1.out_channels, kernel_size=7, stride=1,
-                            padding=2, bias=False)
-    model.maxpool = nn.Identity()
-    return model
+    return _stride1_stem(model, 'apply_swav_stem', kernel_size=7, padding=2)
 
 
 def apply_cifar_stem(model: nn.Module) -> nn.Module:
@@ -113,12 +106,18 @@ def apply_cifar_stem(model: nn.Module) -> nn.Module:
     Raises:
         TypeError: ``model`` has no ``conv1``/``maxpool`` (not a ResNet).
     """
+    return _stride1_stem(model, 'apply_cifar_stem', kernel_size=3, padding=1)
+
+
+def _stride1_stem(model: nn.Module, caller: str, kernel_size: int, padding: int) -> nn.Module:
+    """Replace a ResNet's ``conv1`` by a fresh bias-free stride-1 ``kernel_size`` convolution
+    (same channels) and its ``maxpool`` by identity; in place, returned."""
     conv1 = getattr(model, 'conv1', None)
     if not isinstance(conv1, nn.Conv2d) or not hasattr(model, 'maxpool'):
-        raise TypeError(f'apply_cifar_stem needs a ResNet with conv1 (Conv2d) and maxpool, got '
+        raise TypeError(f'{caller} needs a ResNet with conv1 (Conv2d) and maxpool, got '
                         f'{type(model).__name__}')
-    model.conv1 = nn.Conv2d(conv1.in_channels, conv1.out_channels, kernel_size=3, stride=1,
-                            padding=1, bias=False)
+    model.conv1 = nn.Conv2d(conv1.in_channels, conv1.out_channels, kernel_size=kernel_size,
+                            stride=1, padding=padding, bias=False)
     model.maxpool = nn.Identity()
     return model
 
