@@ -97,10 +97,10 @@ def test_pretrain_kill_and_resume_equals_straight(micro_workdir, straight):
 
     config = micro_workdir / 'kill.py'
     config.write_text(f"_base_ = [{CONFIG!r}]\n"
-                      "custom_imports = dict(imports=['tests.basicda.engine.loop_toys'], "
+                      "custom_imports = dict(imports=['tests.hooks'], "
                       "allow_failed_imports=False)\n"
                       "custom_hooks = _base_.custom_hooks + "
-                      "[dict(type='KillAfterEpochHook', epoch=1)]\n")
+                      "[dict(type='KillAfterCheckpointHook', at=1, by_epoch=True)]\n")
     work = micro_workdir / 'runs' / 'killed'
     killed = run(train_cmd(str(config), '--work-dir', str(work)), cwd=micro_workdir,
                  check=False)
