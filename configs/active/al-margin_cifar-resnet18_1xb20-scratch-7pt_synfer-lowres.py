@@ -9,7 +9,7 @@
 # round_init='pretrained' needs train_cfg.encoder=<encoder.pth>.
 default_scope = 'ferda'
 _base_ = ['../_base_/default_runtime.py']
-_data_root = 'data/synfer/lowres'
+_data_root = '{{$SYNFER_ROOT:data/synfer}}/lowres'
 _size = 48
 _num_classes = 7
 _strategy = 'margin'

@@ -10,7 +10,8 @@ pipeline = [
          into='train_dataloader.dataset.labels_file', needs={'load_from': 'source'},
          config='configs/clup/pseudo-labels_resnet18_k65-r0.2_synfer-lab-to-lowres.py'),
 ]
-_lowres = dict(_delete_=True, type='Fer2013CsvReader', data_root='data/synfer/lowres')
+_lowres = dict(_delete_=True, type='Fer2013CsvReader',
+               data_root='{{$SYNFER_ROOT:data/synfer}}/lowres')
 train_dataloader = dict(dataset=dict(dataset=dict(reader=dict(_lowres, split='train'))))
 val_dataloader = dict(dataset=dict(reader=dict(_lowres, split='test')))
 test_dataloader = val_dataloader

@@ -19,8 +19,8 @@ _base_ = [
 # CPU-sized: the standard stem (as the SynFER SwAV stage) and 30 epochs
 _epochs = 30
 model = dict(backbone=dict(stem='default'))
-_target_reader = dict(type='ExpwReader', data_root='data/synfer/wild',
-                      split_file='data/synfer/wild/splits/expw_seed0.csv')
+_target_reader = dict(type='ExpwReader', data_root='{{$SYNFER_ROOT:data/synfer}}/wild',
+                      split_file='{{$SYNFER_ROOT:data/synfer}}/wild/splits/expw.csv')
 train_dataloader = dict(
     _delete_=True,
     batch_size=32,

@@ -7,8 +7,8 @@ _base_ = [
     '../_base_/datasets/synfer_lab-to-wild-lowres.py',
     './_base_/pseudo-labels_resnet18.py',
 ]
-_target_reader = dict(type='ExpwReader', data_root='data/synfer/wild',
-                      split_file='data/synfer/wild/splits/expw_seed0.csv', split='train')
+_target_reader = dict(type='ExpwReader', data_root='{{$SYNFER_ROOT:data/synfer}}/wild',
+                      split_file='{{$SYNFER_ROOT:data/synfer}}/wild/splits/expw.csv', split='train')
 train_dataloader = None
 val_dataloader = None
 val_cfg = None

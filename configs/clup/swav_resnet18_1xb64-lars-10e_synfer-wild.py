@@ -4,7 +4,7 @@
 # as 256 px with the standard one (16x the activations), beyond 2 CPU cores. The
 # official configs (swav_resnet18-swav-s1_*) use stem='swav_s1' at 160 px.
 _base_ = ['./_base_/swav_resnet18_lars.py']
-_data_root = 'data/synfer'
+_data_root = '{{$SYNFER_ROOT:data/synfer}}'
 _epochs = 10
 _batch = 64
 
@@ -32,7 +32,7 @@ _multi_crop = dict(type='MultiCrop', crops=[
     dict(num=6, pipeline=_crop(32, (0.05, 0.14), 3)),
 ])
 _target_reader = dict(type='ExpwReader', data_root=_data_root + '/wild',
-                      split_file=_data_root + '/wild/splits/expw_seed0.csv', split='train')
+                      split_file=_data_root + '/wild/splits/expw.csv', split='train')
 train_dataloader = dict(
     batch_size=_batch,
     num_workers=2,

@@ -12,8 +12,8 @@ param_scheduler = [
     dict(type='CosineAnnealingLR', T_max=_epochs - _warmup, eta_min=0.0, by_epoch=True,
          begin=_warmup, end=_epochs, convert_to_iter_based=True),
 ]
-_wild = dict(_delete_=True, type='ExpwReader', data_root='data/synfer/wild',
-             split_file='data/synfer/wild/splits/expw_seed0.csv')
+_wild = dict(_delete_=True, type='ExpwReader', data_root='{{$SYNFER_ROOT:data/synfer}}/wild',
+             split_file='{{$SYNFER_ROOT:data/synfer}}/wild/splits/expw.csv')
 train_dataloader = dict(dataset=dict(reader=dict(_wild, split='train')))
 val_dataloader = dict(dataset=dict(reader=dict(_wild, split='val')))
 val_evaluator = dict(prefix='wild_val')

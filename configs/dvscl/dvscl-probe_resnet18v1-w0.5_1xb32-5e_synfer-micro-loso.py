@@ -8,7 +8,7 @@ pipeline = [
          config='configs/dvscl/dvscl_resnet18v1-w0.5_1xb32-softmax-k64-5e_synfer-micro.py'),
 ]
 _base_ = ['./_base_/dvscl-probe_resnet18v1-w0.5_loso.py']
-_data_root = 'data/synfer/micro'
+_data_root = '{{$SYNFER_ROOT:data/synfer}}/micro'
 model = dict(input_size=64)
 _dataset = dict(type='FaceDataset', reader=dict(type='Casme3Reader', data_root=_data_root),
                 crop='none', views=('rgb', 'depth'), num_classes=4, cache_images=True,

@@ -1,7 +1,7 @@
 # DVSCL pre-training on SynFER micro (ferda synth --domains micro): all subjects, no labels,
 # 64 px images used whole (crop = image size), K = 64, batch 32, 5 epochs (docs/dvscl.md §2).
 _base_ = ['./_base_/dvscl_resnet18v1-w0.5_softmax.py']
-_data_root = 'data/synfer/micro'
+_data_root = '{{$SYNFER_ROOT:data/synfer}}/micro'
 model = dict(nce_k=64)
 train_dataloader = dict(
     batch_size=32, num_workers=0, drop_last=False,

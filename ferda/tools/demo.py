@@ -41,7 +41,10 @@ METHODS = ('adabn', 'clup', 'eercl', 'clup-swav')
 DEFAULT_METHODS = ('adabn', 'clup', 'eercl')
 UPPER_CONFIG = repo_path('configs', 'demo',
                          'target-trained_resnet18_1xb64-scratch-60e_synfer-wild.py')
-SYNFER_ROOT = 'data/synfer'  # the data_root of the demo configs
+# the data_root of the demo configs: they read SYNFER_ROOT from the environment (docs/synfer.md §2)
+SYNFER_ROOT = os.environ.get('SYNFER_ROOT', 'data/synfer')
+# files of the current layout; a folder generated before split names lost their seed lacks them
+SYNFER_FILES = ('lab/basic/splits/val.txt', 'wild/splits/expw.csv', 'lowres/fer2013.csv')
 TARGETS = ('lab_test', 'wild_test', 'lowres_test')
 
 
@@ -160,9 +163,18 @@ def main(argv=None) -> dict:
         parser.error(f'--methods: unknown {unknown}; choose from {METHODS}')
     from ferda.datasets.synfer import generate_synfer
 
-    if not all(osp.isdir(osp.join(SYNFER_ROOT, d)) for d in ('lab', 'wild', 'lowres')):
-        print(f'[ferda demo] generating SynFER into {SYNFER_ROOT}')
-        generate_synfer(SYNFER_ROOT, domains=('lab', 'wild', 'lowres'), seed=0)
+    if not all(osp.isfile(osp.join(SYNFER_ROOT, f)) for f in SYNFER_FILES):
+        # An older layout is regenerated with the settings its synfer.json recorded (same
+        # bytes, new split names); overwrite only replaces folders holding a synfer.json.
+        marker = osp.join(SYNFER_ROOT, 'lab', 'synfer.json')
+        kept = {}
+        if osp.isfile(marker):
+            with open(marker, encoding='utf-8') as f:
+                kept = {k: v for k, v in json.load(f).items()
+                        if k in ('seed', 'per_class', 'subjects', 'ambiguity')}
+        print(f'[ferda demo] generating SynFER into {SYNFER_ROOT} {kept}')
+        generate_synfer(SYNFER_ROOT, domains=('lab', 'wild', 'lowres'), overwrite=True,
+                        **{'seed': 0, **kept})
     extra = []
     if args.epochs:  # warm-up (at most 3 epochs), then a cosine schedule ending with the run
         warmup = min(3, args.epochs - 1)

@@ -45,7 +45,7 @@ def test_pipeline_runs_every_stage_and_the_student(clup_run):
     # every wild test sample counted once
     from ferda.datasets import ExpwReader
     wild = root.parents[1] / 'data' / 'synfer' / 'wild'
-    n_test = len(ExpwReader(str(wild), 'test', str(wild / 'splits' / 'expw_seed0.csv')).load())
+    n_test = len(ExpwReader(str(wild), 'test', str(wild / 'splits' / 'expw.csv')).load())
     assert sum(map(sum, results['metrics']['wild_test']['confusion'])) == n_test
     assert 'wild_test' in results['oracle']
     log = (root / 'logs' / 'train.log').read_text()

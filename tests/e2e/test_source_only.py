@@ -18,12 +18,12 @@ EVAL_SETS = ('lab_val', 'lab_test', 'wild_test', 'lowres_test')
 def _split_sizes(workdir):
     from ferda.datasets import ExpwReader, Fer2013CsvReader, RafDbReader
     root = osp.join(workdir, 'data', 'synfer')
-    lab = dict(data_root=f'{root}/lab', val_split_file=f'{root}/lab/basic/splits/val_seed0.txt')
+    lab = dict(data_root=f'{root}/lab', val_split_file=f'{root}/lab/basic/splits/val.txt')
     return dict(
         lab_val=len(RafDbReader(split='val', **lab).load()),
         lab_test=len(RafDbReader(split='test', **lab).load()),
         wild_test=len(ExpwReader(f'{root}/wild', 'test',
-                                 f'{root}/wild/splits/expw_seed0.csv').load()),
+                                 f'{root}/wild/splits/expw.csv').load()),
         lowres_test=len(Fer2013CsvReader(f'{root}/lowres', 'test').load()))
 
 

@@ -10,10 +10,21 @@ import json
 from .generator import DEFAULT_DOMAINS, DOMAINS, generate_synfer
 
 
+def default_out(seed: int) -> str:
+    """Where a seed's data goes by default: one folder per generator seed.
+
+    >>> default_out(0), default_out(7)
+    ('data/synfer', 'data/synfer-seed7')
+    """
+    return 'data/synfer' if seed == 0 else f'data/synfer-seed{seed}'
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog='ferda synth', description='Generate the SynFER benchmark (synfer.md).')
-    parser.add_argument('--out', default='data/synfer', help='output folder (default: %(default)s)')
+    parser.add_argument('--out', default=None,
+                        help='output folder (default: data/synfer for seed 0, '
+                        'data/synfer-seed<S> for another seed)')
     parser.add_argument('--domains', default=','.join(DEFAULT_DOMAINS),
                         help='comma-separated domains (default: %(default)s)')
     parser.add_argument('--per-class', type=int, default=400,
@@ -37,7 +48,7 @@ def main(argv=None) -> dict:
     if unknown:
         parser.error(f'--domains: unknown domain(s) {unknown}; choose from {list(DOMAINS)}')
     try:
-        summary = generate_synfer(args.out, domains=domains, per_class=args.per_class,
+        summary = generate_synfer(args.out or default_out(args.seed), domains=domains, per_class=args.per_class,
                                   subjects=args.subjects, seed=args.seed, preview=args.preview,
                                   progress=not args.no_progress, overwrite=args.overwrite)
     except ValueError as err:

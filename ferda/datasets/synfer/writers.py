@@ -1,15 +1,17 @@
 """Write SynFER domains in the layouts of the real datasets, so the real readers read them.
 
 * ``lab`` -> RAF-DB basic (:class:`~ferda.datasets.readers.RafDbReader`, aligned), plus
-  ``basic/splits/val_seed{S}.txt``: a 10 % stratified hold-out of the train image names.
+  ``basic/splits/val.txt``: a 10 % stratified hold-out of the train image names.
 * ``wild`` -> ExpW (:class:`~ferda.datasets.readers.ExpwReader`), plus
-  ``splits/expw_seed{S}.csv`` from :func:`~ferda.datasets.splits.make_group_split`.
+  ``splits/expw.csv`` from :func:`~ferda.datasets.splits.make_group_split`.
 * ``lowres`` -> FER2013 CSV (:class:`~ferda.datasets.readers.Fer2013CsvReader`); Training
   minus a 10 % stratified hold-out is Training, the hold-out PublicTest, the test samples
   PrivateTest.
 
 Every domain also gets ``synfer_meta.csv`` (``sample_id, subject, label, intensity``, the seven
 blend weights ``w_<Class>``, ``valence, arousal``), keyed by the reader's ``sample_id``.
+Split files carry no seed in their names: a generated folder holds one seed's data (recorded
+in each domain's ``synfer.json``), so a config needs only the folder (docs/synfer.md §2).
 All text is written with ``\\n`` line ends and images with fixed encoder settings, so the bytes
 depend only on the samples.
 """
@@ -88,7 +90,7 @@ class LabWriter:
         train = [(name, s['label']) for name, s in rows if name.startswith('train_')]
         val = stratified_holdout([n for n, _ in train], [l for _, l in train], VAL_FRACTION,
                                  self.seed)
-        val_file = osp.join(self.root, 'basic', 'splits', f'val_seed{self.seed}.txt')
+        val_file = osp.join(self.root, 'basic', 'splits', 'val.txt')
         write_id_list(val, val_file)
         write_meta(self.root, [(osp.splitext(name)[0], s) for name, s in rows])
         return dict(format='rafdb', val_split_file=val_file)
@@ -116,7 +118,7 @@ class WildWriter:
         _write_text(osp.join(self.root, 'label', 'label.lst'), lines)
         split_rows = make_group_split([(name, 0, s['label']) for name, _, _, s in rows],
                                       self.seed, WILD_RATIOS)
-        split_file = osp.join(self.root, 'splits', f'expw_seed{self.seed}.csv')
+        split_file = osp.join(self.root, 'splits', 'expw.csv')
         write_split_csv(split_rows, split_file)
         write_meta(self.root, [(f'{name}#0', s) for name, _, _, s in rows])
         return dict(format='expw', split_file=split_file)

@@ -20,7 +20,7 @@ def test_crop_box_enlarges_and_clips():
 def lab_reader(synfer_workdir):
     root = synfer_workdir / 'data' / 'synfer' / 'lab'
     return dict(type='RafDbReader', data_root=str(root),
-                val_split_file=str(root / 'basic' / 'splits' / 'val_seed0.txt'))
+                val_split_file=str(root / 'basic' / 'splits' / 'val.txt'))
 
 
 def test_face_dataset_items_follow_the_reader(lab_reader):
@@ -73,7 +73,7 @@ def lab_copy(synfer_workdir, tmp_path):
     root = tmp_path / 'lab'
     shutil.copytree(synfer_workdir / 'data' / 'synfer' / 'lab', root)
     return dict(type='RafDbReader', data_root=str(root),
-                val_split_file=str(root / 'basic' / 'splits' / 'val_seed0.txt'))
+                val_split_file=str(root / 'basic' / 'splits' / 'val.txt'))
 
 
 @pytest.mark.parametrize('cache_images', [False, True])

@@ -82,7 +82,7 @@ def check_meta(records, root):
 def test_lab_reads_as_rafdb(synfer_dir):
     out, summary = synfer_dir
     root = osp.join(out, 'lab')
-    val_file = osp.join(root, 'basic', 'splits', 'val_seed0.txt')
+    val_file = osp.join(root, 'basic', 'splits', 'val.txt')
     split = {s: RafDbReader(root, s, val_split_file=val_file).load(allow_empty=True)
              for s in ('train', 'val', 'test')}
     # per class: 1 test, 3 train of which floor(0.1 * 3 + 0.5) = 0 val
@@ -99,7 +99,7 @@ def test_lab_reads_as_rafdb(synfer_dir):
 def test_wild_reads_as_expw(synfer_dir):
     out, summary = synfer_dir
     root = osp.join(out, 'wild')
-    split_file = osp.join(root, 'splits', 'expw_seed0.csv')
+    split_file = osp.join(root, 'splits', 'expw.csv')
     records = ExpwReader(root, 'all', split_file=split_file).load()
     assert len(records) == 7 * PER_CLASS
     assert sorted(r.label for r in records) == sorted(list(range(7)) * PER_CLASS)
@@ -189,3 +189,35 @@ def test_identity_is_a_function_of_its_generator():
     b = sample_identity(np.random.Generator(np.random.PCG64([0, 0, 0, 5])))
     c = sample_identity(np.random.Generator(np.random.PCG64([0, 0, 0, 6])))
     assert a == b and a != c
+
+
+def test_configs_follow_the_data_they_are_given(tmp_path, monkeypatch):
+    """``ferda synth --seed 7`` writes its own folder; SYNFER_ROOT points every SynFER config
+    at it (the split files carry no seed, so nothing names seed 0)."""
+    import json
+
+    from mmengine.config import Config
+
+    from ferda.datasets.synfer.cli import default_out
+    from tests.conftest import REPO
+    monkeypatch.chdir(tmp_path)
+    main(['--domains', 'lab,wild', '--per-class', str(PER_CLASS), '--subjects', '1',
+          '--seed', '7', '--no-progress'])
+    assert default_out(7) == 'data/synfer-seed7'
+    root = tmp_path / 'data' / 'synfer-seed7'
+    with open(root / 'wild' / 'synfer.json', encoding='utf-8') as f:
+        assert json.load(f)['seed'] == 7  # the manifest records the generator seed
+    base = osp.join(REPO, 'configs', '_base_', 'datasets', 'synfer_lab-to-wild-lowres.py')
+    monkeypatch.setenv('SYNFER_ROOT', 'data/synfer-seed7')
+    cfg = Config.fromfile(base)
+    wild = cfg.val_cfg.extra_dataloaders.wild_test.dataset.reader
+    assert wild.split_file == 'data/synfer-seed7/wild/splits/expw.csv'
+    lab = cfg.val_dataloader.dataset.reader
+    assert lab.val_split_file == 'data/synfer-seed7/lab/basic/splits/val.txt'
+    # the readers of the config read seed 7's files: 1 test face per class
+    assert len(ExpwReader(**{k: v for k, v in wild.items() if k != 'type'}).load()) == 7
+    lab = {k: v for k, v in lab.items() if k not in ('type', 'split')}
+    assert len(RafDbReader(split='test', **lab).load()) == 7
+    assert RafDbReader(split='val', **lab).load(allow_empty=True) == []  # val.txt read, empty
+    monkeypatch.delenv('SYNFER_ROOT')
+    assert Config.fromfile(base).val_dataloader.dataset.reader.data_root == 'data/synfer/lab'

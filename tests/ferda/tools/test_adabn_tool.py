@@ -60,5 +60,5 @@ def test_adabn_tool_adapts_each_target_and_writes_results(synfer_workdir, monkey
     saved = json.loads((synfer_workdir / 'adabn' / 'results.json').read_text())
     assert saved['checkpoint'] == str(path) and saved['oracle'] == {}
     wild = synfer_workdir / 'data' / 'synfer' / 'wild'
-    n_test = len(ExpwReader(str(wild), 'test', str(wild / 'splits' / 'expw_seed0.csv')).load())
+    n_test = len(ExpwReader(str(wild), 'test', str(wild / 'splits' / 'expw.csv')).load())
     assert sum(map(sum, saved['metrics']['wild_test']['confusion'])) == n_test
