@@ -409,6 +409,40 @@ def plot_recall(table: dict, path: str) -> None:
     plt.close(fig)
 
 
+def plot_confusion(groups: List[dict], path: str) -> None:
+    """One row-normalised confusion matrix per group: the sum of its runs' matrices of the
+    label-free selected checkpoint (rows = truth), in %."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+
+    cols = min(3, len(groups))
+    rows = -(-len(groups) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 3.8 * rows), dpi=100, squeeze=False)
+    for ax in axes.flat[len(groups):]:
+        ax.axis('off')
+    for ax, g in zip(axes.flat, groups):
+        total = sum(np.asarray(r['metrics']['confusion'], dtype=np.float64)
+                    for r in g['records'])
+        norm = 100 * total / np.maximum(total.sum(axis=1, keepdims=True), 1)
+        classes = [k[len('recall/'):] for k in g['records'][0]['metrics']
+                   if k.startswith('recall/')] or [str(i) for i in range(len(norm))]
+        ax.imshow(norm, vmin=0, vmax=100, cmap='Blues')
+        ax.set_xticks(range(len(classes)), classes, rotation=45, ha='right', fontsize=7)
+        ax.set_yticks(range(len(classes)), classes, fontsize=7)
+        for i in range(len(norm)):
+            for j in range(len(norm)):
+                ax.text(j, i, f'{norm[i, j]:.0f}', ha='center', va='center', fontsize=6,
+                        color='white' if norm[i, j] > 50 else 'black')
+        ax.set_title(' / '.join(str(v) for v in g['key'].values())
+                     + f' (n={len(g["records"])})', fontsize=8)
+        ax.set_xlabel('predicted', fontsize=7)
+        ax.set_ylabel('true', fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
 def _csv_list(text: str, allowed=None, name: str = '') -> List[str]:
     items = [s.strip() for s in text.split(',') if s.strip()]
     if allowed is not None:
@@ -432,7 +466,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--format', default='md', type=lambda s: _csv_list(s, FORMATS, '--format'),
                    help=f'any of {",".join(FORMATS)} (default: %(default)s)')
     p.add_argument('--per-class', action='store_true',
-                   help='add per-class recall columns (and a heatmap with --out)')
+                   help='add per-class recall columns (and with --out a recall heatmap and '
+                   'the confusion matrices)')
     p.add_argument('--out', help='write results.<format> and the plots into this folder; '
                    'without it the table is printed')
     return p
@@ -445,8 +480,8 @@ def main(argv=None) -> dict:
         records = []
         for run_dir in args.runs:
             records += run_records(read_run(run_dir), args.datasets)
-        table = build_table(group_records(records, args.group_by), args.metrics,
-                            args.per_class)
+        groups = group_records(records, args.group_by)
+        table = build_table(groups, args.metrics, args.per_class)
     except RunError as err:
         parser.error(str(err))
     command = 'ferda results ' + ' '.join(argv if argv is not None else sys.argv[1:])
@@ -464,6 +499,8 @@ def main(argv=None) -> dict:
         plot_bars(table, args.metrics[0], osp.join(args.out, 'results_bars.png'))
         if args.per_class:
             plot_recall(table, osp.join(args.out, 'results_recall.png'))
+            if all(r['support'] for g in groups for r in g['records']):
+                plot_confusion(groups, osp.join(args.out, 'results_confusion.png'))
     else:
         print('\n'.join(texts.values()))  # a CLI's output
     return table

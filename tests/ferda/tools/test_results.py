@@ -128,6 +128,7 @@ def test_per_class_recall_heatmap(runs, tmp_path):
     table = main(runs + ['--per-class', '--format', 'md,tex', '--out', str(tmp_path / 'o')])
     assert 'recall/Fear' in table['columns']
     assert osp.getsize(tmp_path / 'o' / 'results_recall.png') > 1000
+    assert osp.getsize(tmp_path / 'o' / 'results_confusion.png') > 1000
     tex = open(tmp_path / 'o' / 'results.tex').read()
     assert r'$\pm$' in tex and 'oracle, target labels' in tex
     md = open(tmp_path / 'o' / 'results.md').read()
