@@ -21,9 +21,18 @@ from mmengine.evaluator import BaseMetric
 
 from basicda.registry import METRICS
 
-from .functional import cls_metrics, confusion_matrix
+from .functional import (cls_metrics, confusion_matrix, information_maximization,
+                         prediction_entropy, snd_score)
 
-__all__ = ['ClsMetric']
+__all__ = ['ClsMetric', 'LABEL_FREE_CRITERIA']
+
+#: label-free model-selection criteria on the softmax outputs: name -> (function, sign); a
+#: selector keeps the evaluation point with the largest ``sign * value`` (docs/results.md §4)
+LABEL_FREE_CRITERIA = {
+    'entropy': (prediction_entropy, -1),
+    'im': (information_maximization, 1),
+    'snd': (snd_score, 1),
+}
 
 
 def _as_index(value: Any, name: str) -> int:
@@ -50,7 +59,9 @@ class ClsMetric(BaseMetric):
     * ``accuracy``, ``mca``, ``macro_f1`` (see :func:`cls_metrics`), ``ce`` (mean);
     * ``recall/<class>`` and ``f1/<class>`` per class, named by ``class_names``
       or ``c0, c1, ...``;
-    * ``confusion``: :math:`M` as a nested list (rows = truth), not a scalar.
+    * ``confusion``: :math:`M` as a nested list (rows = truth), not a scalar;
+    * with ``label_free``, each named criterion of :data:`LABEL_FREE_CRITERIA` on the
+      softmax of ``pred_score`` (no label read): ``entropy``, ``im``, ``snd``.
 
     Args:
         num_classes (int): :math:`C`.
@@ -59,13 +70,21 @@ class ClsMetric(BaseMetric):
         prefix (str, optional): mmengine metric prefix (the multi-dataset loop
             sets it to the dataset name). Default: None.
         collect_device (str): ``'cpu'`` or ``'gpu'``. Default: ``'cpu'``.
+        label_free (sequence of str): label-free criteria to compute, from
+            :data:`LABEL_FREE_CRITERIA`; each sample's softmax is then kept until the split
+            is complete. Default: ``()``.
     """
 
     def __init__(self,
                  num_classes: int,
                  class_names: Optional[Sequence[str]] = None,
                  prefix: Optional[str] = None,
-                 collect_device: str = 'cpu'):
+                 collect_device: str = 'cpu',
+                 label_free: Sequence[str] = ()):
+        unknown = [c for c in label_free if c not in LABEL_FREE_CRITERIA]
+        if unknown:
+            raise ValueError(f'label_free: unknown criteria {unknown}; choose from '
+                             f'{list(LABEL_FREE_CRITERIA)}')
         if not isinstance(num_classes, int) or num_classes < 1:
             raise ValueError(f'num_classes must be a positive int, got {num_classes!r}')
         if class_names is not None:
@@ -79,6 +98,7 @@ class ClsMetric(BaseMetric):
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.num_classes = num_classes
         self.class_names = class_names
+        self.label_free = tuple(label_free)
         self._expected_size: Optional[int] = None
 
     def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:
@@ -96,12 +116,15 @@ class ClsMetric(BaseMetric):
             gt = _as_index(sample['gt_label'], 'gt_label')
             if not 0 <= gt < self.num_classes:
                 raise ValueError(f'gt_label must be in [0, {self.num_classes}), got {gt}')
-            self.results.append(dict(
+            result = dict(
                 sample_idx=_as_index(sample['sample_idx'], 'sample_idx'),
                 pred=int(torch.argmax(score)),  # first maximum on ties
                 gt=gt,
                 ce=float(-F.log_softmax(score, dim=0)[gt]),
-            ))
+            )
+            if self.label_free:
+                result['prob'] = F.softmax(score, dim=0)  # (C,)
+            self.results.append(result)
 
     def evaluate(self, size: int) -> dict:
         """mmengine's evaluate; remembers ``size`` so completeness can be checked."""
@@ -143,4 +166,10 @@ class ClsMetric(BaseMetric):
         for i, name in enumerate(names):
             metrics[f'f1/{name}'] = float(scores['f1'][i])
         metrics['confusion'] = confusion.tolist()
+        if self.label_free:
+            # sample order fixed by index, so SND's seeded subset does not depend on ranks
+            probs = torch.stack([r['prob'] for r in sorted(results,
+                                                           key=lambda r: r['sample_idx'])])
+            for name in self.label_free:
+                metrics[name] = float(LABEL_FREE_CRITERIA[name][0](probs.double()))
         return metrics

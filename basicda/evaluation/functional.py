@@ -18,7 +18,8 @@ from typing import Dict, Union
 import torch
 from torch import Tensor
 
-__all__ = ['confusion_matrix', 'cls_metrics', 'snd_score']
+__all__ = ['confusion_matrix', 'cls_metrics', 'snd_score', 'prediction_entropy',
+           'information_maximization']
 
 
 def confusion_matrix(y_true: Tensor, y_pred: Tensor, num_classes: int) -> Tensor:
@@ -158,3 +159,53 @@ def snd_score(probs: Tensor, tau: float = 0.05, max_rows: int = 10000, seed: int
     neighbours = torch.softmax(sim.masked_fill(self_mask, float('-inf')), dim=1)  # (N, N), a_ii = 0
     entropy = -torch.special.xlogy(neighbours, neighbours).sum(dim=1)  # (N,)
     return entropy.mean()
+
+
+def _row_entropy(probs: Tensor) -> Tensor:
+    """:math:`H(p_i) = -\\sum_c p_{ic} \\log p_{ic}` per row (``0 log 0 = 0``): (N, C) -> (N,)."""
+    return -torch.special.xlogy(probs, probs).sum(dim=1)
+
+
+def _check_probs(probs: Tensor, name: str) -> None:
+    if probs.dim() != 2 or probs.shape[0] < 1:
+        raise ValueError(f'{name}: probs must have shape (N, C) with N >= 1, got '
+                         f'{tuple(probs.shape)}')
+
+
+def prediction_entropy(probs: Tensor) -> Tensor:
+    r"""Mean prediction entropy on target samples, *lower* is better (confident predictions).
+
+    .. math:: \mathrm{ENT} = \frac{1}{N} \sum_i H(p_i), \quad
+              H(p) = -\sum_c p_c \log p_c.
+
+    Shape:
+        - probs: :math:`(N, C)` softmax outputs, :math:`N \ge 1`.
+        - Output: scalar in :math:`[0, \log C]`.
+
+    Example:
+        >>> prediction_entropy(torch.tensor([[1., 0.], [.5, .5]]))  # (0 + log 2) / 2
+        tensor(0.3466)
+    """
+    _check_probs(probs, 'prediction_entropy')
+    return _row_entropy(probs).mean()
+
+
+def information_maximization(probs: Tensor) -> Tensor:
+    r"""Information maximisation (mutual information of input and prediction, as in SHOT's
+    IM loss), *higher* is better: confident per sample and diverse over the target set.
+
+    .. math:: \mathrm{IM} = H(\bar p) - \frac{1}{N} \sum_i H(p_i), \quad
+              \bar p = \frac{1}{N} \sum_i p_i.
+
+    Shape:
+        - probs: :math:`(N, C)` softmax outputs, :math:`N \ge 1`.
+        - Output: scalar in :math:`[0, \log C]`.
+
+    Example:
+        >>> # mean p = (.75, .25): H = .5623; mean H(p_i) = .3466
+        >>> information_maximization(torch.tensor([[1., 0.], [.5, .5]]))
+        tensor(0.2158)
+    """
+    _check_probs(probs, 'information_maximization')
+    marginal = probs.mean(dim=0, keepdim=True)  # (1, C)
+    return _row_entropy(marginal)[0] - _row_entropy(probs).mean()

@@ -17,4 +17,5 @@ val_dataloader = dict(dataset=dict(reader=dict(_lowres, split='test')))
 test_dataloader = val_dataloader
 val_evaluator = dict(prefix='lowres_test')
 test_evaluator = val_evaluator
-custom_hooks = [dict(type='OracleTracker', target_prefixes=['lowres_test'])]
+custom_hooks = [dict(type='OracleTracker', target_prefixes=['lowres_test']),
+                dict(type='LabelFreeSelectionHook', target_prefixes=['lowres_test'])]

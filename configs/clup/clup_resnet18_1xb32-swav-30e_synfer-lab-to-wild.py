@@ -47,11 +47,14 @@ val_dataloader = dict(
     dataset=dict(type='FaceDataset', reader=dict(_target_reader, split='test'),
                  pipeline={{_base_._test_pipeline}}, crop='box', num_classes=7,
                  cache_images=True))
-val_evaluator = dict(type='ClsMetric', num_classes=7, prefix='wild_test')
+# label-free criteria at every evaluation point, reported by LabelFreeSelectionHook
+val_evaluator = dict(type='ClsMetric', num_classes=7, prefix='wild_test',
+                     label_free=['entropy', 'im', 'snd'])
 val_cfg = dict(_delete_=True, type='MultiDatasetValLoop')
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator
 test_cfg = dict(_delete_=True, type='MultiDatasetTestLoop', checkpoint='current')
 param_scheduler = [dict(type='CosineAnnealingLR', T_max=_epochs, eta_min=0.0, by_epoch=True)]
 train_cfg = dict(max_epochs=_epochs)
-custom_hooks = [dict(type='OracleTracker', target_prefixes=['wild_test'])]
+custom_hooks = [dict(type='OracleTracker', target_prefixes=['wild_test']),
+                dict(type='LabelFreeSelectionHook', target_prefixes=['wild_test'])]

@@ -67,7 +67,9 @@ def _eval(reader, split):
 
 
 val_dataloader = dict(_delete_=True, **_eval(_base_._wild_reader, 'test'))
-val_evaluator = dict(prefix='wild_test')
+# entropy, IM and SND of the target predictions at every evaluation point (no labels): the
+# LabelFreeSelectionHook below reports the point each would select (docs/results.md §4)
+val_evaluator = dict(prefix='wild_test', label_free=['entropy', 'im', 'snd'])
 _extra = dict(lab_test=_eval(_base_._lab_reader, 'test'))
 val_cfg = dict(type='MultiDatasetValLoop', extra_dataloaders=dict(_delete_=True, **_extra))
 test_dataloader = val_dataloader
@@ -119,4 +121,5 @@ custom_hooks = [
     dict(type='BankRefreshHook', interval=50, test_pipeline=_test_pipeline, batch_size=128),
     dict(type='MethodStateHook'),
     dict(type='OracleTracker', target_prefixes=['wild_test']),
+    dict(type='LabelFreeSelectionHook', target_prefixes=['wild_test']),
 ]

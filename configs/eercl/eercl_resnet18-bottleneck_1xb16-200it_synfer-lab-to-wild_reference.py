@@ -18,4 +18,5 @@ custom_hooks = [
          batch_size=128),
     dict(type='MethodStateHook'),
     dict(type='OracleTracker', target_prefixes=['wild_test']),
+    dict(type='LabelFreeSelectionHook', target_prefixes=['wild_test']),
 ]

@@ -19,7 +19,7 @@ from basicda.evaluation.log_processor import metrics_table  # noqa: F401  (ferda
 # is never built (mmengine builds the train loop when a hook asks for ``runner.iter``).
 TRAIN_ONLY_KEYS = ('train_dataloader', 'train_cfg', 'optim_wrapper', 'param_scheduler')
 # Hooks that carry a training run's record into the checkpoint and back out of it.
-TRAIN_RECORD_HOOKS = ('OracleTracker', )
+TRAIN_RECORD_HOOKS = ('OracleTracker', 'LabelFreeSelectionHook')
 MAX_LISTED = 20
 
 

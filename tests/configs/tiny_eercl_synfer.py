@@ -33,5 +33,6 @@ custom_hooks = [
     dict(type='BankRefreshHook', interval=5, test_pipeline=_test_pipeline, batch_size=16),
     dict(type='MethodStateHook'),
     dict(type='OracleTracker', target_prefixes=['wild_test']),
+    dict(type='LabelFreeSelectionHook', target_prefixes=['wild_test']),
 ]
 randomness = dict(seed=0, deterministic=True)

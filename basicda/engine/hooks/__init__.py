@@ -1,6 +1,7 @@
 from .arch_meta import ArchMetaHook
 from .confusion_matrix import ConfusionMatrixHook, render_confusion
 from .iter_timer import EvalEtaIterTimerHook, remaining_seconds
+from .label_free_selection import LabelFreeSelectionHook, merge_selection, update_selection
 from .method_state import MethodStateHook, checkpoint_due
 from .oracle_tracker import OracleTracker, merge_oracle, update_oracle
 from .results_writer import ResultsWriterHook, group_metrics
@@ -11,5 +12,6 @@ __all__ = [
     'ArchMetaHook', 'ConfusionMatrixHook', 'render_confusion', 'OracleTracker', 'merge_oracle',
     'update_oracle', 'ResultsWriterHook', 'group_metrics', 'RngStateHook', 'capture_rng_state',
     'restore_rng_state', 'MethodStateHook', 'checkpoint_due', 'BroadcastBuffersHook',
-    'EvalEtaIterTimerHook', 'remaining_seconds'
+    'EvalEtaIterTimerHook', 'remaining_seconds', 'LabelFreeSelectionHook', 'merge_selection',
+    'update_selection'
 ]

@@ -29,7 +29,11 @@ class ResultsWriterHook(Hook):
         {"checkpoint": <path of the evaluated weights or "current">,
          "selection": <how that checkpoint was chosen, label-free>,
          "metrics": {<dataset>: {accuracy, mca, macro_f1, ce, recall/..., f1/..., confusion}},
-         "oracle": {<target dataset>: {... best over evaluation points, uses target labels}}}
+         "oracle": {<target dataset>: {... best over evaluation points, uses target labels}},
+         "selectors": {<selector>: {<target dataset>: {... at the point it selects, label-free}}}}
+
+    ``selectors`` (``last`` and each criterion of ``LabelFreeSelectionHook``) is written only
+    when that hook ran.
 
     Args:
         filename: file name inside the work dir.
@@ -49,4 +53,7 @@ class ResultsWriterHook(Hook):
             metrics=group_metrics(metrics or {}),
             oracle=hub.get_info('oracle_best', {}),
         )
+        selectors = hub.get_info('label_free_selection', {})
+        if selectors:
+            result['selectors'] = selectors
         atomic_write_json(result, osp.join(runner.work_dir, self.filename), indent=1)

@@ -76,3 +76,28 @@ def test_oracle_tracker_is_not_rolled_back_by_loading_an_older_checkpoint():
     hook.after_load_checkpoint(runner, {'oracle_tracker': {'wild_test': {'accuracy': 0.56,
                                                                          'step': 660}}})
     assert hook.best['wild_test'] == {'accuracy': 0.57, 'step': 900}
+
+
+def test_label_free_selection_keeps_each_criterions_point_and_the_last():
+    from basicda.engine.hooks import merge_selection, update_selection
+    points = [  # (step, accuracy, entropy (lower wins), im, snd (higher win))
+        (6, 0.50, 0.90, 0.10, 2.0), (12, 0.60, 0.40, 0.30, 1.0), (18, 0.55, 0.40, 0.20, 3.0)]
+    best = {}
+    for step, acc, ent, im, snd in points:
+        metrics = {'t/accuracy': acc, 't/entropy': ent, 't/im': im, 't/snd': snd,
+                   't/confusion': [[1]], 'v/accuracy': 1.0}
+        before = best
+        best = update_selection(best, metrics, ['t'], ['entropy', 'im', 'snd'], step)
+    assert before['last']['t']['step'] == 12  # pure: the previous record is untouched
+    chosen = {sel: (e['t']['step'], e['t']['accuracy']) for sel, e in best.items()}
+    # entropy ties at 12 and 18: the first point is kept
+    assert chosen == {'last': (18, 0.55), 'entropy': (12, 0.60), 'im': (12, 0.60),
+                      'snd': (18, 0.55)}
+    assert set(best['last']['t']) == {'accuracy', 'entropy', 'im', 'snd', 'step'}
+    # a checkpoint's older record (up to step 6) does not replace a later or better one
+    early = update_selection({}, {'t/accuracy': .5, 't/entropy': .9, 't/im': .1, 't/snd': 2.},
+                             ['t'], ['entropy', 'im', 'snd'], 6)
+    assert merge_selection(best, early) == best
+    assert merge_selection(early, best) == best
+    with pytest.raises(KeyError, match=r"metric t/snd not found; set label_free="):
+        update_selection({}, {'t/accuracy': .5}, ['t'], ['snd'], 1)

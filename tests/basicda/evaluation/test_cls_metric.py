@@ -97,3 +97,27 @@ def test_bad_arguments_and_samples():
         metric.process(None, [dict(pred_score=torch.zeros(3), gt_label=0)])
     with pytest.raises(TypeError, match='gt_label'):
         metric.process(None, [dict(pred_score=torch.zeros(3), gt_label=1.5, sample_idx=0)])
+
+
+def test_label_free_criteria_against_numpy():
+    """entropy / IM / SND of the softmax of pred_score, in sample-index order, no label read."""
+    import numpy as np
+
+    from basicda.evaluation import snd_score
+    scores = torch.tensor([[2.0, 0.0, 0.0], [0.0, 1.0, 0.0], [1.0, 1.0, 3.0], [0.5, 0.0, 0.2]])
+    metric = ClsMetric(num_classes=3, label_free=['entropy', 'im', 'snd'])
+    # given out of order and with labels that must not matter
+    metric.process(None, [dict(pred_score=scores[i], gt_label=0, sample_idx=i)
+                          for i in (2, 0, 3, 1)])
+    out = metric.evaluate(4)
+    p = np.exp(scores.numpy().astype(np.float64))
+    p /= p.sum(1, keepdims=True)
+    row_h = -(p * np.log(p)).sum(1)
+    mean = p.mean(0)
+    assert out['entropy'] == pytest.approx(row_h.mean(), abs=1e-6)
+    assert out['im'] == pytest.approx(-(mean * np.log(mean)).sum() - row_h.mean(), abs=1e-6)
+    assert out['snd'] == pytest.approx(float(snd_score(torch.from_numpy(p))), abs=1e-6)
+    assert 'entropy' not in ClsMetric(num_classes=3).compute_metrics(
+        [dict(sample_idx=0, pred=0, gt=0, ce=0.0)])
+    with pytest.raises(ValueError, match=r"label_free: unknown criteria \['ent'\]"):
+        ClsMetric(num_classes=3, label_free=['ent'])

@@ -8,7 +8,8 @@ from sklearn.metrics import confusion_matrix as sk_confusion_matrix
 from sklearn.metrics import f1_score, precision_score, recall_score
 from torch.testing import assert_close
 
-from basicda.evaluation import cls_metrics, confusion_matrix, snd_score
+from basicda.evaluation import (cls_metrics, confusion_matrix, information_maximization,
+                                prediction_entropy, snd_score)
 
 Y_TRUE = torch.tensor([0, 0, 0, 1, 1, 2])
 Y_PRED = torch.tensor([0, 0, 1, 1, 2, 2])
@@ -130,3 +131,29 @@ def test_snd_bad_inputs():
         snd_score(torch.ones(1, 2))
     with pytest.raises(ValueError, match=r'\(3,\)'):
         snd_score(torch.ones(3))
+
+
+def test_entropy_and_im_worked_example():
+    # rows (1, 0) and (.5, .5): H = 0 and log 2; the mean row (.75, .25) has
+    # H = -(.75 log .75 + .25 log .25) = 0.562335
+    probs = f64([[1.0, 0.0], [0.5, 0.5]])
+    assert_close(prediction_entropy(probs), f64(math.log(2) / 2))
+    assert_close(information_maximization(probs), f64(0.562335 - math.log(2) / 2),
+                 atol=1e-6, rtol=0)
+    # one confident prediction per class: entropy 0, IM = log C (its maximum)
+    assert_close(information_maximization(torch.eye(3, dtype=torch.float64)), f64(math.log(3)))
+    # every sample says the same thing: IM 0 however confident
+    assert_close(information_maximization(f64([[0.9, 0.1]] * 4)), f64(0.0), atol=1e-12, rtol=0)
+
+
+def test_entropy_and_im_against_scipy():
+    from scipy.stats import entropy as scipy_entropy
+    rng = np.random.default_rng(3)
+    logits = rng.normal(size=(20, 5))
+    p = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    row_h = scipy_entropy(p, axis=1)
+    assert_close(prediction_entropy(torch.from_numpy(p)), f64(row_h.mean()))
+    assert_close(information_maximization(torch.from_numpy(p)),
+                 f64(scipy_entropy(p.mean(0)) - row_h.mean()))
+    with pytest.raises(ValueError, match=r'prediction_entropy: probs must have shape \(N, C\)'):
+        prediction_entropy(torch.ones(3))

@@ -82,6 +82,48 @@ def test_tiny_run_writes_results_and_method_state(straight, synfer_workdir):
     assert seen == expected
 
 
+def test_label_free_selectors_report_the_points_they_select(straight, tmp_path):
+    """results.json's selectors hold, per criterion, the wild_test metrics of the evaluation
+    point that criterion prefers among the logged ones (steps 6 and 12), and of the last;
+    ``ferda results`` tables them beside the run's own result and the oracle."""
+    import shutil
+
+    from ferda.tools.results import main as results_main
+    rows = {}
+    for path in glob.glob(osp.join(str(straight), '2*', 'vis_data', 'scalars.json')):
+        for row in _jsonl(path):
+            if 'wild_test/entropy' in row:
+                rows[row['step']] = row
+    # the val rows of scalars.json count evaluations; they ran at iterations 6 and 12
+    logged = dict(zip((6, 12), (rows[k] for k in sorted(rows))))
+    assert len(rows) == 2
+    res = json.loads((straight / 'results.json').read_text())
+    sel = res['selectors']
+    assert set(sel) == {'last', 'entropy', 'im', 'snd'}
+    pick = {'last': max(logged),
+            'entropy': min(logged, key=lambda s: (logged[s]['wild_test/entropy'], s)),
+            'im': max(logged, key=lambda s: (logged[s]['wild_test/im'], -s)),
+            'snd': max(logged, key=lambda s: (logged[s]['wild_test/snd'], -s))}
+    for name, step in pick.items():
+        entry = sel[name]['wild_test']
+        assert entry['step'] == step
+        for key in ('accuracy', 'entropy', 'im', 'snd'):
+            assert entry[key] == pytest.approx(logged[step][f'wild_test/{key}'], abs=1e-4)
+    # the run's result is its last iteration (checkpoint 'current')
+    assert sel['last']['wild_test']['accuracy'] == res['metrics']['wild_test']['accuracy']
+    run_dir = tmp_path / 'eercl_run'  # the dumped config under a name of the naming rule
+    run_dir.mkdir()
+    shutil.copy(straight / 'results.json', run_dir)
+    shutil.copy(straight / 'eercl_straight.py',
+                run_dir / 'eercl_test-resnet_1xb8-12it_synfer-lab-to-wild.py')
+    table = results_main([str(run_dir), '--datasets', 'wild_test', '--metrics', 'accuracy'])
+    assert table['columns'] == ['accuracy', 'accuracy [entropy]', 'accuracy [im]',
+                                'accuracy [last]', 'accuracy [snd]', 'accuracy (oracle)']
+    cells = table['rows'][0]['cells']
+    assert cells['accuracy [snd]'][0] == sel['snd']['wild_test']['accuracy']
+    assert cells['accuracy (oracle)'][0] == res['oracle']['wild_test']['accuracy']
+
+
 def test_resume_after_sigkill_is_bit_identical(straight, synfer_workdir):
     from basicda.engine.checkpoint import safe_load
 
@@ -97,7 +139,7 @@ def test_resume_after_sigkill_is_bit_identical(straight, synfer_workdir):
     # weights, teacher, optimiser, schedulers, oracle record, RNG state and the method
     # state (banks, queues, prototypes)
     a, b = safe_load(straight / 'iter_12.pth'), safe_load(killed / 'iter_12.pth')
-    assert a['method_state'] and a['oracle_tracker']
+    assert a['method_state'] and a['oracle_tracker'] and a['label_free_selection']
     assert_same_training_state(a, b)
     # the same batches, with the same augmentations, after the resume
     straight_rows = _jsonl(straight / 'batches.jsonl')
@@ -107,6 +149,7 @@ def test_resume_after_sigkill_is_bit_identical(straight, synfer_workdir):
     ra = json.loads((straight / 'results.json').read_text())
     rb = json.loads((killed / 'results.json').read_text())
     assert ra['metrics'] == rb['metrics'] and ra['oracle'] == rb['oracle']
+    assert ra['selectors'] == rb['selectors']
 
 
 def test_two_process_gloo_run(synfer_workdir):
