@@ -48,6 +48,30 @@ SYNFER_FILES = ('lab/basic/splits/val.txt', 'wild/splits/expw.csv', 'lowres/fer2
 TARGETS = ('lab_test', 'wild_test', 'lowres_test')
 
 
+def ensure_synfer(root: str) -> bool:
+    """Generate SynFER (lab, wild, lowres) into ``root`` unless it holds the current layout.
+
+    A folder written before the split names lost their seed is regenerated with the settings
+    its ``synfer.json`` recorded (the same bytes under the new names); a missing one with
+    seed 0 and the default sizes. ``overwrite`` only ever replaces folders holding a
+    ``synfer.json``. Returns whether it generated.
+    """
+    from ferda.datasets.synfer import generate_synfer
+
+    if all(osp.isfile(osp.join(root, f)) for f in SYNFER_FILES):
+        return False
+    marker = osp.join(root, 'lab', 'synfer.json')
+    kept = {}
+    if osp.isfile(marker):
+        with open(marker, encoding='utf-8') as f:
+            kept = {k: v for k, v in json.load(f).items()
+                    if k in ('seed', 'per_class', 'subjects', 'ambiguity')}
+    print(f'[ferda demo] generating SynFER into {root} {kept}')
+    generate_synfer(root, domains=('lab', 'wild', 'lowres'), overwrite=True,
+                    **{'seed': 0, **kept})
+    return True
+
+
 def results_rows(runs: dict) -> list:
     """``{row name: results.json dict}`` -> rows ``(name, {dataset: OA}, oracle)``."""
     rows = []
@@ -161,20 +185,7 @@ def main(argv=None) -> dict:
     unknown = sorted(set(methods) - set(METHODS))
     if unknown:
         parser.error(f'--methods: unknown {unknown}; choose from {METHODS}')
-    from ferda.datasets.synfer import generate_synfer
-
-    if not all(osp.isfile(osp.join(SYNFER_ROOT, f)) for f in SYNFER_FILES):
-        # An older layout is regenerated with the settings its synfer.json recorded (same
-        # bytes, new split names); overwrite only replaces folders holding a synfer.json.
-        marker = osp.join(SYNFER_ROOT, 'lab', 'synfer.json')
-        kept = {}
-        if osp.isfile(marker):
-            with open(marker, encoding='utf-8') as f:
-                kept = {k: v for k, v in json.load(f).items()
-                        if k in ('seed', 'per_class', 'subjects', 'ambiguity')}
-        print(f'[ferda demo] generating SynFER into {SYNFER_ROOT} {kept}')
-        generate_synfer(SYNFER_ROOT, domains=('lab', 'wild', 'lowres'), overwrite=True,
-                        **{'seed': 0, **kept})
+    ensure_synfer(SYNFER_ROOT)
     extra = []
     if args.epochs:  # warm-up (at most 3 epochs), then a cosine schedule ending with the run
         warmup = min(3, args.epochs - 1)

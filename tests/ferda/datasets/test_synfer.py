@@ -221,3 +221,19 @@ def test_configs_follow_the_data_they_are_given(tmp_path, monkeypatch):
     assert RafDbReader(split='val', **lab).load(allow_empty=True) == []  # val.txt read, empty
     monkeypatch.delenv('SYNFER_ROOT')
     assert Config.fromfile(base).val_dataloader.dataset.reader.data_root == 'data/synfer/lab'
+
+
+def test_demo_regenerates_a_folder_of_the_old_layout(tmp_path):
+    """A SynFER folder with seed-named split files (written before they lost the seed) is
+    regenerated with the seed and sizes of its synfer.json: the same bytes, new names."""
+    from ferda.tools.demo import ensure_synfer
+    root = tmp_path / 'synfer-seed3'
+    generate_synfer(str(root), domains=('lab', 'wild', 'lowres'), per_class=PER_CLASS,
+                    subjects=SUBJECTS, seed=3, progress=False)
+    before = tree_digest(str(root))
+    assert ensure_synfer(str(root)) is False  # current layout: left alone
+    os.rename(root / 'lab' / 'basic' / 'splits' / 'val.txt',
+              root / 'lab' / 'basic' / 'splits' / 'val_seed3.txt')
+    os.rename(root / 'wild' / 'splits' / 'expw.csv', root / 'wild' / 'splits' / 'expw_seed3.csv')
+    assert ensure_synfer(str(root)) is True
+    assert tree_digest(str(root)) == before
