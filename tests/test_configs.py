@@ -23,8 +23,10 @@ from tests.test_real_dataset_configs import FIXTURES
 
 
 def _configs(folder):
+    # configs/benchmarks/ holds `ferda benchmark` matrices, not runs (tests/ferda/tools/
+    # test_benchmark.py checks them)
     return sorted(p for p in glob.glob(osp.join(REPO, folder, '**', '*.py'), recursive=True)
-                  if '_base_' not in osp.relpath(p, REPO).split(osp.sep))
+                  if not {'_base_', 'benchmarks'} & set(osp.relpath(p, REPO).split(osp.sep)))
 
 
 CONFIGS = _configs('configs')

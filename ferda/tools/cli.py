@@ -7,6 +7,7 @@
     ferda demo                               SynFER + source-only + results table
     ferda bench [...]                        framework vs bare-PyTorch throughput
     ferda pipeline EXP CONFIG [GPUS] [...]   a method and its stages (experiments/<method>.sh)
+    ferda benchmark CONFIG [--dry-run]       a matrix of pipelines, ending with ferda results
     ferda results RUN_DIR... [--group-by ..] tables of finished runs, mean +- std over seeds
     ferda noise --ann F --format .. --rate R --seed S --out O   seeded noisy label file
 """
@@ -21,6 +22,7 @@ COMMANDS = {
     'bench': ('ferda.tools.bench', 'measure training-loop overhead and data loading speed'),
     'pipeline': ('ferda.tools.pipeline', 'a method with its upstream stages (source, SwAV, ...)'),
     'prepare': ('ferda.tools.prepare', 'decode, crop and resize a dataset into a checked cache'),
+    'benchmark': ('ferda.tools.benchmark', 'methods x transfers x seeds, then ferda results'),
     'results': ('ferda.tools.results', 'tables and plots of finished runs (mean ± std)'),
     'noise': ('ferda.tools.noise', 'a seeded noisy copy of a label file (exact flip count)'),
 }

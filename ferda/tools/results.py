@@ -153,16 +153,17 @@ def read_run(run_dir: str, base_dir: str = '.') -> dict:
 
 
 def run_records(run: dict, datasets: Optional[Sequence[str]] = None) -> List[dict]:
-    """One record per evaluated dataset of a run: identity, ``dataset``, ``metrics`` (the
+    """One record per evaluated dataset of a run (of ``datasets``, those it has): identity, ``dataset``, ``metrics`` (the
     label-free selected checkpoint), ``oracle`` and ``selectors`` (``{name: metrics}``) of that
     dataset, ``support`` (test images per class, the confusion matrix's row sums)."""
     res = run['results']
-    names = datasets or sorted(res['metrics'])
+    # a run tables the asked datasets it evaluated (a lab -> wild run has no lowres_test)
+    names = [d for d in datasets if d in res['metrics']] if datasets else sorted(res['metrics'])
+    if not names:
+        raise RunError(f'{run["run"]}: results.json has none of the datasets {list(datasets)}; '
+                       f'it has {sorted(res["metrics"])}')
     records = []
     for name in names:
-        if name not in res['metrics']:
-            raise RunError(f'{run["run"]}: results.json has no dataset {name!r}; it has '
-                           f'{sorted(res["metrics"])}')
         metrics = res['metrics'][name]
         confusion = metrics.get('confusion')
         support = [int(sum(row)) for row in confusion] if confusion else None
