@@ -1,4 +1,5 @@
 from .arch_meta import ArchMetaHook
+from .export_encoder import ExportEncoderHook, encoder_file_state
 from .confusion_matrix import ConfusionMatrixHook, render_confusion
 from .iter_timer import EvalEtaIterTimerHook, remaining_seconds
 from .method_state import MethodStateHook, checkpoint_due
@@ -11,5 +12,5 @@ __all__ = [
     'ArchMetaHook', 'ConfusionMatrixHook', 'render_confusion', 'OracleTracker', 'merge_oracle',
     'update_oracle', 'ResultsWriterHook', 'group_metrics', 'RngStateHook', 'capture_rng_state',
     'restore_rng_state', 'MethodStateHook', 'checkpoint_due', 'BroadcastBuffersHook',
-    'EvalEtaIterTimerHook', 'remaining_seconds'
+    'EvalEtaIterTimerHook', 'remaining_seconds', 'ExportEncoderHook', 'encoder_file_state'
 ]

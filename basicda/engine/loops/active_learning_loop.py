@@ -44,6 +44,7 @@ from basicda.active import (AL_STRATEGIES, LabelPool, al_schedule, initial_set,
                             mc_dropout_probs, restart_due, round_seed, select, stop_reason,
                             write_initial, write_pool, write_round_selection, write_rounds)
 from basicda.active.plot import write_learning_curve
+from basicda.models.backbones import check_arch_meta
 from basicda.ops.embed import embed_by_index
 from basicda.ops.gather import broadcast_object, world_info
 from basicda.registry import LOOPS
@@ -78,10 +79,18 @@ def normalise_encoder_keys(state: Dict[str, torch.Tensor]) -> Dict[str, torch.Te
 def load_encoder(backbone: torch.nn.Module, path: str) -> Dict[str, torch.Tensor]:
     """Load the encoder file ``path`` (a state dict, or a checkpoint with ``state_dict``)
     into ``backbone`` strictly after :func:`normalise_encoder_keys`; return the
-    normalised state. A missing or unexpected encoder key is an error naming the file."""
+    normalised state. A missing or unexpected encoder key is an error naming the file, and
+    so is a file whose ``meta['arch']`` (e.g. the stem) differs from ``backbone.arch_meta``."""
     state = torch.load(path, map_location='cpu', weights_only=True)
     if not isinstance(state, dict):
         raise TypeError(f'{path}: expected a state dict, got {type(state).__name__}')
+    arch = state.get('meta', {}).get('arch') if isinstance(state.get('meta'), dict) else None
+    expected = getattr(backbone, 'arch_meta', None)
+    if arch and expected:
+        try:
+            check_arch_meta(expected, arch)
+        except ValueError as error:
+            raise ValueError(f'{path}: {error}') from None
     state = normalise_encoder_keys(state.get('state_dict', state))
     try:
         backbone.load_state_dict(state, strict=True)
