@@ -7,6 +7,7 @@
     ferda demo                               SynFER + source-only + results table
     ferda bench [...]                        framework vs bare-PyTorch throughput
     ferda pipeline EXP CONFIG [GPUS] [...]   a method and its stages (experiments/<method>.sh)
+    ferda al-plot RUN_DIR... [--out PNG]     overlay active-learning curves (mean +- std)
     ferda noise --ann F --format .. --rate R --seed S --out O   seeded noisy label file
 """
 import sys
@@ -20,6 +21,7 @@ COMMANDS = {
     'bench': ('ferda.tools.bench', 'measure training-loop overhead and data loading speed'),
     'pipeline': ('ferda.tools.pipeline', 'a method with its upstream stages (source, SwAV, ...)'),
     'prepare': ('ferda.tools.prepare', 'decode, crop and resize a dataset into a checked cache'),
+    'al-plot': ('ferda.tools.al_plot', 'overlay active-learning runs by strategy and init'),
     'noise': ('ferda.tools.noise', 'a seeded noisy copy of a label file (exact flip count)'),
 }
 
