@@ -200,3 +200,24 @@ def test_simclr_kill_and_resume_is_bit_identical(synfer_workdir, pretrained_run,
     eb = torch.load(osp.join(work, 'encoder.pth'), map_location='cpu', weights_only=True)
     for key, value in ea['state_dict'].items():
         assert torch.equal(value, eb['state_dict'][key]), key
+
+
+def test_two_process_run_through_the_script(synfer_workdir, reference):
+    """2 gloo processes (torchrun through experiments/active.sh): the seed set equals the
+    1-process run's, every round labels the schedule's count of new, disjoint items on
+    every rank (labelled_from_files checks the cumulative files), 3 rows and the curve."""
+    cwd = str(synfer_workdir)
+    _active(cwd, 'al_2proc', CONFIG, '2', '--cfg-options', 'train_cfg.points=3')
+    al = osp.join(cwd, 'runs', 'al_2proc', 'al')
+    with open(osp.join(al, 'initial.txt'), 'rb') as f, \
+            open(osp.join(reference, 'al', 'initial.txt'), 'rb') as g:
+        assert f.read() == g.read()
+    schedule = al_schedule(POOL)[:3]
+    for r in range(3):
+        assert len(labelled_from_files(al, r)) == schedule[r]
+    with open(osp.join(al, 'rounds.json')) as f:
+        assert [row['n_labelled'] for row in json.load(f)] == schedule
+    with open(osp.join(al, 'learning_curve.png'), 'rb') as f:
+        assert f.read(8) == b'\x89PNG\r\n\x1a\n'
+    log = open(osp.join(cwd, 'runs', 'al_2proc', 'logs', 'train.log')).read()
+    assert 'Distributed training: True' in log and 'GPU number: 2' in log  # 2 processes
