@@ -48,6 +48,9 @@ class SimCLR(BaseModel):
             label is read) or ``'supcon'`` (positives: every view of the same label; the
             reference's default, which reads the pool's labels). Default: 'simclr'.
         mean, std: normalisation of the uint8 views (0-255 scale). Default: 0.5 / 0.2.
+        pretrain_size: resize the views (bilinear, antialiased) to this side before the
+            backbone; ``32`` reproduces the reference's 32 px pre-training (spec §4.2).
+            Default: None (the views' own size, the dataset's).
 
     Data contract: ``inputs`` is a list of V >= 2 batches (B, 3, S, S) uint8 (see
     :class:`basicda.datasets.MultiCrop`); all views go through the backbone as one batch.
@@ -62,6 +65,7 @@ class SimCLR(BaseModel):
                  pretrain_method: str = 'simclr',
                  mean: Sequence[float] = (127.5, 127.5, 127.5),
                  std: Sequence[float] = (51.0, 51.0, 51.0),
+                 pretrain_size: Optional[int] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor or dict(type='BaseDataPreprocessor'),
@@ -76,6 +80,9 @@ class SimCLR(BaseModel):
                 "pretrain_method='supcon' reads the labels of the whole pool: the pre-trained "
                 'encoder has seen labels active learning has not bought (the reference\'s '
                 'default; docs/active-learning.md §8)')
+        if pretrain_size is not None and int(pretrain_size) < 1:
+            raise ValueError(f'model.pretrain_size must be >= 1 or None, got {pretrain_size}')
+        self.pretrain_size = None if pretrain_size is None else int(pretrain_size)
         self.pretrain_method, self.tau, self.base_tau = pretrain_method, tau, base_tau
         self.backbone = MODELS.build(backbone)
         feat_dim = self.backbone.out_dim
@@ -90,7 +97,11 @@ class SimCLR(BaseModel):
 
     def embed(self, views: Sequence[Tensor]) -> Tensor:
         """V batches (B, 3, S, S) -> z (V*B, d), rows ``cat(views)`` order."""
-        x = (torch.cat(list(views)).float() - self.mean) / self.std
+        x = torch.cat(list(views)).float()
+        if self.pretrain_size is not None and tuple(x.shape[-2:]) != (self.pretrain_size,) * 2:
+            x = F.interpolate(x, size=(self.pretrain_size,) * 2, mode='bilinear',
+                              align_corners=False, antialias=True)
+        x = (x - self.mean) / self.std
         return F.normalize(self.projection(self.backbone(x)), dim=1)
 
     def forward(self, inputs, data_samples=None, mode: str = 'tensor'):

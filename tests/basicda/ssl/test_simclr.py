@@ -104,3 +104,19 @@ def test_exported_encoder_loads_strictly_and_checks_the_stem(tmp_path):
     with pytest.raises(ValueError, match=r"encoder.pth: .*'stem'"):
         load_encoder(other, path)
     assert osp.isfile(path)
+
+
+def test_pretrain_size_resizes_the_views_before_the_backbone():
+    views = _views()
+    torch.manual_seed(0)
+    small = SimCLR(backbone=dict(type='ToyConvBackbone', out_dim=16, width=8), hidden_dim=16,
+                   out_dim=8, pretrain_size=8)
+    resized = [torch.nn.functional.interpolate(v.float(), size=(8, 8), mode='bilinear',
+                                               align_corners=False, antialias=True)
+               for v in views]
+    x = (torch.cat(resized) - 127.5) / 51.0
+    expected = torch.nn.functional.normalize(small.projection(small.backbone(x)), dim=1)
+    torch.testing.assert_close(small.embed(views), expected, rtol=0, atol=0)
+    assert not torch.allclose(_model().embed(views), small.embed(views))
+    with pytest.raises(ValueError, match='pretrain_size must be >= 1'):
+        SimCLR(backbone=dict(type='ToyConvBackbone'), pretrain_size=0)
