@@ -106,8 +106,9 @@ def selection_loader_cfg(pool_dataloader: dict, train_dataloader: dict,
                          selection_transform: str = 'test') -> dict:
     """The pool dataloader config the strategy scores: ``pool_dataloader`` itself
     (``'test'``: un-augmented views), or a copy whose dataset pipeline is the training
-    set's (``'train'``: augmented views, the reference's behaviour, spec §4.4), read from
-    ``train_dataloader.dataset.dataset.pipeline`` (the pool inside ``ActivePoolDataset``)."""
+    set's (``'train'``: augmented views, the reference's behaviour, docs/active-learning.md
+    §8), read from ``train_dataloader.dataset.dataset.pipeline`` (the pool inside
+    ``ActivePoolDataset``)."""
     if selection_transform not in SELECTION_TRANSFORMS:
         raise ValueError(f'train_cfg.selection_transform must be one of {SELECTION_TRANSFORMS},'
                          f' got {selection_transform!r}')
