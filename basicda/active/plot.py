@@ -59,7 +59,8 @@ def group_curves(runs: Sequence[Dict], metric: str = 'oa') -> Dict[tuple, Dict]:
         >>> rows = lambda *a: [dict(n_labelled=n, fraction=n / 10, oa=v) for n, v in zip((1, 2), a)]
         >>> g = group_curves([dict(strategy='margin', init='scratch', seed=0, rows=rows(.5, .7)),
         ...                   dict(strategy='margin', init='scratch', seed=1, rows=rows(.7, .8))])
-        >>> g['margin', 'scratch']['mean'].round(3).tolist(), g['margin', 'scratch']['std'].round(4).tolist()
+        >>> m = g['margin', 'scratch']
+        >>> m['mean'].round(3).tolist(), m['std'].round(4).tolist()
         ([0.6, 0.75], [0.1414, 0.0707])
     """
     import numpy as np

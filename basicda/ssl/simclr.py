@@ -49,7 +49,8 @@ class SimCLR(BaseModel):
             reference's default, which reads the pool's labels). Default: 'simclr'.
         mean, std: normalisation of the uint8 views (0-255 scale). Default: 0.5 / 0.2.
         pretrain_size: resize the views (bilinear, antialiased) to this side before the
-            backbone; ``32`` reproduces the reference's 32 px pre-training (``docs/active-learning.md`` §8).
+            backbone; ``32`` reproduces the reference's 32 px pre-training
+            (``docs/active-learning.md`` §8).
             Default: None (the views' own size, the dataset's).
 
     Data contract: ``inputs`` is a list of V >= 2 batches (B, 3, S, S) uint8 (see

@@ -1,7 +1,9 @@
-# Active learning on FER2013 (Kaggle csv, 48 px grey; 28,709 Training rows: 2,870 labels, then +1,435 per round); test = PublicTest + PrivateTest (7,178). The reference recipe (docs/active-learning.md §5, §9):
-# CIFAR-stem ResNet-18, fresh Dropout -> Linear head per round, 10 % + 5 % x 6, batch 20,
-# SGD 0.01, at most 199 epochs per round; round_init='scratch' (the no-pre-training
-# condition of the paper's Table I). GPU-sized. Images are resized to 48 px first.
+# Active learning on FER2013 (Kaggle csv, 48 px grey; 28,709 Training rows: 2,870 labels, then
+# +1,435 per round); test = PublicTest + PrivateTest (7,178). The reference recipe
+# (docs/active-learning.md §5, §9): CIFAR-stem ResNet-18, fresh Dropout -> Linear head per
+# round, 10 % + 5 % x 6, batch 20, SGD 0.01, at most 199 epochs per round;
+# round_init='scratch' (the no-pre-training condition of the paper's Table I). GPU-sized.
+# Images are resized to 48 px first.
 _base_ = ['./al-margin_cifar-resnet18_1xb20-scratch-7pt_synfer-lowres.py']
 _size = 48
 _reader = dict(_delete_=True, type='Fer2013CsvReader', data_root='data/fer2013',

@@ -1,7 +1,9 @@
-# Active learning on KDEF straight-angle photographs resized to 112; pool = the train actors of the seeded actor split, test = the held-out actors (datasets.md). The reference recipe (docs/active-learning.md §5, §9):
-# CIFAR-stem ResNet-18, fresh Dropout -> Linear head per round, 10 % + 5 % x 6, batch 20,
-# SGD 0.01, at most 199 epochs per round; round_init='scratch' (the no-pre-training
-# condition of the paper's Table I). GPU-sized. Images are resized to 112 px first.
+# Active learning on KDEF straight-angle photographs resized to 112; pool = the train actors
+# of the seeded actor split, test = the held-out actors (datasets.md). The reference recipe
+# (docs/active-learning.md §5, §9): CIFAR-stem ResNet-18, fresh Dropout -> Linear head per
+# round, 10 % + 5 % x 6, batch 20, SGD 0.01, at most 199 epochs per round;
+# round_init='scratch' (the no-pre-training condition of the paper's Table I). GPU-sized.
+# Images are resized to 112 px first.
 _base_ = ['./al-margin_cifar-resnet18_1xb20-scratch-7pt_synfer-lowres.py']
 _size = 112
 _reader = dict(_delete_=True, type='KdefReader', data_root='data/kdef',

@@ -30,7 +30,8 @@ def _fake_run(root, name, strategy, init, seed, oa, schedule=SCHEDULE, seed_key=
 @pytest.fixture
 def runs(tmp_path):
     rng = np.random.default_rng(0)
-    values = {('margin', 'pretrained'): rng.random((3, 3)), ('margin', 'scratch'): rng.random((2, 3)),
+    values = {('margin', 'pretrained'): rng.random((3, 3)),
+              ('margin', 'scratch'): rng.random((2, 3)),
               ('random', 'scratch'): rng.random((1, 3))}
     dirs = []
     for (strategy, init), vals in values.items():
