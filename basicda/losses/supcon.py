@@ -63,7 +63,7 @@ def supcon_loss(z: Tensor, ids: Tensor, tau: float = 0.1, base_tau: float = 0.07
         - Output: scalar.
 
     Examples (``docs/active-learning.md`` §7.1):
-        >>> z = torch.tensor([[1., 0], [0, 1], [1, 0], [0, 1]])
+        >>> z = torch.tensor([[1., 0], [0, 1], [1, 0], [0, 1]], dtype=torch.float64)
         >>> round(float(supcon_loss(z, torch.tensor([0, 1, 0, 1]), 0.5, 0.5)), 8)
         0.23954477
     """
