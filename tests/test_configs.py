@@ -104,12 +104,10 @@ def _build_schedulers(schedulers, optim_wrapper):
     from mmengine.registry import PARAM_SCHEDULERS
 
     for scheduler in schedulers or []:
-        scheduler = dict(scheduler)
-        if scheduler.pop('convert_to_iter_based', False):
-            cls = PARAM_SCHEDULERS.get(scheduler.pop('type'))
-            cls.build_iter_from_epoch(optim_wrapper, epoch_length=7, **scheduler)
-        else:
-            PARAM_SCHEDULERS.build(dict(scheduler, optimizer=optim_wrapper))
+        # mmengine's build switches to the config's scope (a scheduler registered in
+        # basicda/ferda, e.g. SimCLRLR, is found) and converts epoch-based ones
+        PARAM_SCHEDULERS.build(dict(scheduler), default_args=dict(optimizer=optim_wrapper,
+                                                                  epoch_length=7))
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: osp.relpath(p, REPO))

@@ -10,6 +10,9 @@ configs, tests and plots agree on one formula:
 * :func:`cosine_lr`: cosine annealing without restarts (CluP's student), run by
   mmengine's ``CosineAnnealingLR``.
 
+* :func:`simclr_lr`: SimCLR pre-training's per-epoch cosine with a per-iteration linear
+  warm-up (``docs/active-learning.md`` §7.3), run by :class:`SimCLRLR`.
+
 mmengine has no "inv" scheduler, so :class:`InvLR` adds one. It is written in
 closed form (a function of ``last_step`` and the group's initial lr, both in the
 scheduler's ``state_dict``), so a resumed run continues on the same curve.
@@ -22,7 +25,7 @@ from mmengine.optim.scheduler.param_scheduler import INF, _ParamScheduler
 
 from basicda.registry import PARAM_SCHEDULERS
 
-__all__ = ['inv_lr', 'exp_lr', 'cosine_lr', 'InvLR']
+__all__ = ['inv_lr', 'exp_lr', 'cosine_lr', 'InvLR', 'simclr_lr', 'SimCLRLR']
 
 
 def inv_lr(base_lr: float, t: int, gamma: float = 0.005, power: float = 0.75) -> float:
@@ -173,3 +176,89 @@ class InvLR(LRSchedulerMixin, _ParamScheduler):
 
     def _get_value(self) -> List[float]:
         return self._get_closed_form_lr()
+
+
+def simclr_lr(epoch: int, it: int, n_b: int, lr: float = 0.5, epochs: int = 1000,
+              warm_epochs: int = 10, warm_from: float = 0.01, min_ratio: float = 1e-3) -> float:
+    r"""SimCLR pre-training lr at 1-based ``epoch`` and 0-based iteration ``it`` of it.
+
+    Cosine per epoch, :math:`\eta_e = \eta_{min} + (\eta - \eta_{min})(1 + \cos(\pi e/E))/2`
+    with :math:`\eta_{min} = \eta \cdot` ``min_ratio``; during the first ``warm_epochs``
+    epochs a per-iteration ramp :math:`w + q(\eta_{W} - w)`, :math:`q = (it + (e-1) n_b) /
+    (W n_b)`, from ``warm_from`` towards the cosine value of epoch W.
+
+    Args:
+        epoch: e in [1, E]. it: in [0, n_b). n_b: iterations per epoch (the last partial
+            batch counts). lr: η. epochs: E. warm_epochs: W (0: no warm-up).
+        warm_from: w, the lr of the first iteration. min_ratio: η_min / η.
+
+    Returns:
+        float: the lr. ``simclr_lr(1, 1, 29) = 0.01168923``, ``simclr_lr(500, 0, 29) =
+        0.25025``, ``simclr_lr(1000, 0, 29) = 0.0005``.
+    """
+    if not 1 <= epoch <= epochs:
+        raise ValueError(f'epoch must be in [1, {epochs}], got {epoch}')
+    if n_b < 1 or not 0 <= it < n_b:
+        raise ValueError(f'need n_b >= 1 and 0 <= it < n_b, got it={it}, n_b={n_b}')
+    eta_min = lr * min_ratio
+
+    def cosine(e):
+        return eta_min + (lr - eta_min) * (1.0 + math.cos(math.pi * e / epochs)) / 2.0
+
+    if epoch <= warm_epochs:
+        q = (it + (epoch - 1) * n_b) / (warm_epochs * n_b)
+        return warm_from + q * (cosine(warm_epochs) - warm_from)
+    return cosine(epoch)
+
+
+@PARAM_SCHEDULERS.register_module()
+class SimCLRLR(LRSchedulerMixin, _ParamScheduler):
+    """:func:`simclr_lr` per iteration, in closed form of ``last_step`` (so a resumed run
+    continues on the same curve), for every group with its ``initial_lr`` as η.
+
+    Configure it per epoch with ``convert_to_iter_based=True`` (the epoch length n_b
+    then comes from the train dataloader)::
+
+        dict(type='SimCLRLR', epochs=E, warm_epochs=10, warm_from=0.01,
+             by_epoch=True, convert_to_iter_based=True)
+
+    Args:
+        epochs: E. warm_epochs, warm_from, min_ratio: as :func:`simclr_lr`.
+        epoch_length: n_b (set by ``build_iter_from_epoch``).
+        Steps past E epochs keep the last epoch's lr.
+    """
+
+    def __init__(self, optimizer, epochs: int, epoch_length: int, warm_epochs: int = 10,
+                 warm_from: float = 0.01, min_ratio: float = 1e-3, begin: int = 0,
+                 end: int = INF, last_step: int = -1, by_epoch: bool = False,
+                 verbose: bool = False):
+        if by_epoch:
+            raise ValueError('SimCLRLR steps per iteration: configure it with by_epoch=True '
+                             'and convert_to_iter_based=True')
+        if epochs < 1 or epoch_length < 1 or not 0 <= warm_epochs <= epochs:
+            raise ValueError(f'SimCLRLR needs epochs >= 1, epoch_length >= 1 and 0 <= '
+                             f'warm_epochs <= epochs; got {epochs}, {epoch_length}, {warm_epochs}')
+        self.epochs, self.n_b = int(epochs), int(epoch_length)
+        self.warm_epochs, self.warm_from, self.min_ratio = int(warm_epochs), warm_from, min_ratio
+        super().__init__(optimizer, begin=begin, end=end, last_step=last_step,
+                         by_epoch=by_epoch, verbose=verbose)
+
+    @classmethod
+    def build_iter_from_epoch(cls, *args, begin=0, end=INF, by_epoch=True, epoch_length=None,
+                              **kwargs):
+        """The iteration-based instance of an epoch-based config (n_b = ``epoch_length``)."""
+        if not by_epoch:
+            raise ValueError('build_iter_from_epoch needs by_epoch=True, got by_epoch=False')
+        if epoch_length is None or epoch_length <= 0:
+            raise ValueError(f'epoch_length must be a positive integer, got {epoch_length}')
+        begin = int(begin * epoch_length)
+        if end != INF:
+            end = int(end * epoch_length)
+        return cls(*args, epoch_length=epoch_length, begin=begin, end=end, by_epoch=False,
+                   **kwargs)
+
+    def _get_value(self) -> List[float]:
+        step = max(self.last_step, 0)
+        epoch, it = min(step // self.n_b + 1, self.epochs), step % self.n_b
+        return [simclr_lr(epoch, it, self.n_b, base_lr, self.epochs, self.warm_epochs,
+                          self.warm_from, self.min_ratio) for base_lr in self.base_values]

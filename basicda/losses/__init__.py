@@ -28,3 +28,6 @@ __all__ += ['va_kernel', 'label_distribution_target', 'soft_cross_entropy',
 from .nce import nce_loss, nce_normaliser, nce_scores, softmax_nce_loss
 
 __all__ += ['nce_loss', 'nce_normaliser', 'nce_scores', 'softmax_nce_loss']
+from .supcon import supcon_anchor_losses, supcon_loss
+
+__all__ += ['supcon_anchor_losses', 'supcon_loss']

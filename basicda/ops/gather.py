@@ -12,7 +12,8 @@ import torch.distributed as dist
 from torch import Tensor
 
 __all__ = [
-    'world_info', 'all_gather_cat', 'gather_with_local_grad', 'broadcast_tensor',
+    'world_info', 'all_gather_cat', 'gather_with_local_grad', 'all_gather_with_grad',
+    'broadcast_tensor',
     'broadcast_object', 'gather_by_index', 'check_coverage'
 ]
 
@@ -72,6 +73,43 @@ def gather_with_local_grad(x: Tensor) -> Tensor:
     counts = _row_counts(x, world_size)
     start = sum(counts[:rank])
     return torch.cat([gathered[:start], x, gathered[start + x.shape[0]:]])
+
+
+class _AllGatherWithGrad(torch.autograd.Function):
+    """Forward: :func:`all_gather_cat`. Backward: the gradient of the gathered rows is
+    summed over the ranks (every rank's loss may depend on every rank's rows) and this
+    rank's slice is returned."""
+
+    @staticmethod
+    def forward(ctx, x: Tensor) -> Tensor:
+        rank, world_size = world_info()
+        counts = _row_counts(x, world_size)
+        ctx.start, ctx.rows = sum(counts[:rank]), x.shape[0]
+        return all_gather_cat(x)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> Tensor:
+        grad = grad.contiguous().clone()
+        dist.all_reduce(grad, op=dist.ReduceOp.SUM)
+        return grad[ctx.start:ctx.start + ctx.rows]
+
+
+def all_gather_with_grad(x: Tensor) -> Tensor:
+    """:func:`all_gather_cat` through which gradients flow to every rank's rows.
+
+    With a loss L_r on every rank that reads all gathered rows, the gradient reaching
+    rank r's ``x`` is sum_s dL_s/dx_r; after DDP averages the parameter gradients
+    every rank holds the gradient of mean_r L_r, as one process with the whole batch
+    would (``docs/active-learning.md`` §7.2). mmengine's ``all_gather`` has no gradient;
+    :func:`gather_with_local_grad` drops the other ranks' terms.
+
+    Returns:
+        Tensor: (sum_r n_r, ...), rows of rank r at offset sum_{s<r} n_s; ``x`` itself
+        with one process.
+    """
+    if world_info()[1] == 1:
+        return x
+    return _AllGatherWithGrad.apply(x)
 
 
 def broadcast_tensor(x: Tensor, src: int = 0) -> Tensor:

@@ -9,6 +9,7 @@
     ferda pipeline EXP CONFIG [GPUS] [...]   a method and its stages (experiments/<method>.sh)
     ferda benchmark CONFIG [--dry-run]       a matrix of pipelines, ending with ferda results
     ferda results RUN_DIR... [--group-by ..] tables of finished runs, mean +- std over seeds
+    ferda al-plot RUN_DIR... [--out PNG]     overlay active-learning curves (mean +- std)
     ferda noise --ann F --format .. --rate R --seed S --out O   seeded noisy label file
 """
 import sys
@@ -24,6 +25,7 @@ COMMANDS = {
     'prepare': ('ferda.tools.prepare', 'decode, crop and resize a dataset into a checked cache'),
     'benchmark': ('ferda.tools.benchmark', 'methods x transfers x seeds, then ferda results'),
     'results': ('ferda.tools.results', 'tables and plots of finished runs (mean ± std)'),
+    'al-plot': ('ferda.tools.al_plot', 'overlay active-learning runs by strategy and init'),
     'noise': ('ferda.tools.noise', 'a seeded noisy copy of a label file (exact flip count)'),
 }
 

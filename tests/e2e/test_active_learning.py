@@ -146,3 +146,78 @@ def test_pretrained_and_continue_inits(synfer_workdir, tmp_path):
                   cwd=cwd, check=False)
     assert refused.returncode != 0
     assert 'bad.pth does not fit model.backbone' in refused.stdout + refused.stderr
+
+
+SIMCLR = osp.join(REPO, 'tests', 'configs', 'tiny_simclr_synfer-lowres.py')
+AL_SIMCLR = osp.join(REPO, 'tests', 'configs', 'tiny_al-simclr_synfer-lowres.py')
+
+
+@pytest.fixture(scope='module')
+def pretrained_run(synfer_workdir):
+    """SimCLR (2 epochs) then 2 active-learning points from its encoder, through the script."""
+    _active(str(synfer_workdir), 'al_simclr', AL_SIMCLR, '--cfg-options', 'train_cfg.points=2')
+    return osp.join(str(synfer_workdir), 'runs', 'al_simclr')
+
+
+def test_simclr_stage_hands_its_encoder_to_the_pretrained_rounds(pretrained_run):
+    from basicda.fileio import sha256_file
+
+    encoder = osp.join(pretrained_run, 'pretrain', 'encoder.pth')
+    state = torch.load(encoder, map_location='cpu', weights_only=True)
+    final = torch.load(osp.join(pretrained_run, 'pretrain', 'epoch_2.pth'), map_location='cpu',
+                       weights_only=False)['state_dict']
+    # the encoder is the final backbone, without prefix and without the projection
+    assert state['state_dict'].keys() == {k[len('backbone.'):] for k in final
+                                          if k.startswith('backbone.')}
+    for key, value in state['state_dict'].items():
+        assert torch.equal(value, final['backbone.' + key]), key
+    with open(osp.join(pretrained_run, 'al', 'rounds.json')) as f:
+        assert [row['n_labelled'] for row in json.load(f)] == al_schedule(POOL)[:2]
+    last = osp.basename(open(osp.join(pretrained_run, 'last_checkpoint')).read().strip())
+    ckpt = torch.load(osp.join(pretrained_run, last), map_location='cpu', weights_only=False)
+    al_state = ckpt['message_hub']['runtime_info']['active_learning']
+    assert al_state['encoder_sha256'] == sha256_file(encoder)
+    assert al_state['round_init'] == 'pretrained'
+
+
+def test_simclr_kill_and_resume_is_bit_identical(synfer_workdir, pretrained_run, tmp_path):
+    from tests.conftest import assert_same_training_state, train_cmd
+
+    config = write_config(str(tmp_path / 'tiny_simclr_kill.py'), SIMCLR,
+                          [dict(type='KillAfterCheckpointHook', at=1, by_epoch=True)])
+    cwd = str(synfer_workdir)
+    work = osp.join(cwd, 'runs', 'simclr_kill')
+    killed = run(train_cmd(config, '--work-dir', work), cwd=cwd, check=False)
+    assert killed.returncode == -9, killed.stderr[-3000:]
+    assert osp.isfile(osp.join(work, 'epoch_1.pth')) and not osp.isfile(
+        osp.join(work, 'encoder.pth'))
+    run(train_cmd(config, '--work-dir', work, '--resume'), cwd=cwd)
+    straight = osp.join(pretrained_run, 'pretrain')
+    a = torch.load(osp.join(straight, 'epoch_2.pth'), map_location='cpu', weights_only=False)
+    b = torch.load(osp.join(work, 'epoch_2.pth'), map_location='cpu', weights_only=False)
+    assert_same_training_state(a, b)
+    ea = torch.load(osp.join(straight, 'encoder.pth'), map_location='cpu', weights_only=True)
+    eb = torch.load(osp.join(work, 'encoder.pth'), map_location='cpu', weights_only=True)
+    for key, value in ea['state_dict'].items():
+        assert torch.equal(value, eb['state_dict'][key]), key
+
+
+def test_two_process_run_through_the_script(synfer_workdir, reference):
+    """2 gloo processes (torchrun through experiments/active.sh): the seed set equals the
+    1-process run's, every round labels the schedule's count of new, disjoint items on
+    every rank (labelled_from_files checks the cumulative files), 3 rows and the curve."""
+    cwd = str(synfer_workdir)
+    _active(cwd, 'al_2proc', CONFIG, '2', '--cfg-options', 'train_cfg.points=3')
+    al = osp.join(cwd, 'runs', 'al_2proc', 'al')
+    with open(osp.join(al, 'initial.txt'), 'rb') as f, \
+            open(osp.join(reference, 'al', 'initial.txt'), 'rb') as g:
+        assert f.read() == g.read()
+    schedule = al_schedule(POOL)[:3]
+    for r in range(3):
+        assert len(labelled_from_files(al, r)) == schedule[r]
+    with open(osp.join(al, 'rounds.json')) as f:
+        assert [row['n_labelled'] for row in json.load(f)] == schedule
+    with open(osp.join(al, 'learning_curve.png'), 'rb') as f:
+        assert f.read(8) == b'\x89PNG\r\n\x1a\n'
+    log = open(osp.join(cwd, 'runs', 'al_2proc', 'logs', 'train.log')).read()
+    assert 'Distributed training: True' in log and 'GPU number: 2' in log  # 2 processes

@@ -1,5 +1,6 @@
 from .arch_meta import ArchMetaHook
 from .confusion_matrix import ConfusionMatrixHook, render_confusion
+from .export_encoder import ExportEncoderHook, encoder_file_state
 from .iter_timer import EvalEtaIterTimerHook, remaining_seconds
 from .label_free_selection import LabelFreeSelectionHook, merge_selection, update_selection
 from .method_state import MethodStateHook, checkpoint_due
@@ -13,5 +14,5 @@ __all__ = [
     'update_oracle', 'ResultsWriterHook', 'group_metrics', 'RngStateHook', 'capture_rng_state',
     'restore_rng_state', 'MethodStateHook', 'checkpoint_due', 'BroadcastBuffersHook',
     'EvalEtaIterTimerHook', 'remaining_seconds', 'LabelFreeSelectionHook', 'merge_selection',
-    'update_selection'
+    'update_selection', 'ExportEncoderHook', 'encoder_file_state'
 ]

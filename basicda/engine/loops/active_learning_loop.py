@@ -44,6 +44,7 @@ from basicda.active import (AL_STRATEGIES, LabelPool, al_schedule, initial_set,
                             mc_dropout_probs, restart_due, round_seed, select, stop_reason,
                             write_initial, write_pool, write_round_selection, write_rounds)
 from basicda.active.plot import write_learning_curve
+from basicda.models.backbones import check_arch_meta
 from basicda.ops.embed import embed_by_index
 from basicda.ops.gather import broadcast_object, world_info
 from basicda.registry import LOOPS
@@ -53,11 +54,13 @@ from .samplers import update_sampler_length
 
 __all__ = ['ActiveLearningLoop', 'STATE_KEY', 'normalise_encoder_keys', 'load_encoder',
            'reset_parameters',
-           'pool_inputs', 'acquire', 'check_strategy_head']
+           'pool_inputs', 'acquire', 'check_strategy_head', 'selection_loader_cfg',
+           'SELECTION_TRANSFORMS']
 
 #: message-hub key (hence checkpoint ``message_hub.runtime_info`` key) of the run's state
 STATE_KEY = 'active_learning'
 ROUND_INITS = ('pretrained', 'scratch', 'continue')
+SELECTION_TRANSFORMS = ('test', 'train')
 _PREFIXES = ('module.', 'encoder.', 'backbone.')
 
 
@@ -78,10 +81,18 @@ def normalise_encoder_keys(state: Dict[str, torch.Tensor]) -> Dict[str, torch.Te
 def load_encoder(backbone: torch.nn.Module, path: str) -> Dict[str, torch.Tensor]:
     """Load the encoder file ``path`` (a state dict, or a checkpoint with ``state_dict``)
     into ``backbone`` strictly after :func:`normalise_encoder_keys`; return the
-    normalised state. A missing or unexpected encoder key is an error naming the file."""
+    normalised state. A missing or unexpected encoder key is an error naming the file, and
+    so is a file whose ``meta['arch']`` (e.g. the stem) differs from ``backbone.arch_meta``."""
     state = torch.load(path, map_location='cpu', weights_only=True)
     if not isinstance(state, dict):
         raise TypeError(f'{path}: expected a state dict, got {type(state).__name__}')
+    arch = state.get('meta', {}).get('arch') if isinstance(state.get('meta'), dict) else None
+    expected = getattr(backbone, 'arch_meta', None)
+    if arch and expected:
+        try:
+            check_arch_meta(expected, arch)
+        except ValueError as error:
+            raise ValueError(f'{path}: {error}') from None
     state = normalise_encoder_keys(state.get('state_dict', state))
     try:
         backbone.load_state_dict(state, strict=True)
@@ -89,6 +100,28 @@ def load_encoder(backbone: torch.nn.Module, path: str) -> Dict[str, torch.Tensor
         raise ValueError(f'{path} does not fit model.backbone (after dropping the module./'
                          f'encoder./backbone. prefixes and the projection): {error}') from None
     return state
+
+
+def selection_loader_cfg(pool_dataloader: dict, train_dataloader: dict,
+                         selection_transform: str = 'test') -> dict:
+    """The pool dataloader config the strategy scores: ``pool_dataloader`` itself
+    (``'test'``: un-augmented views), or a copy whose dataset pipeline is the training
+    set's (``'train'``: augmented views, the reference's behaviour, docs/active-learning.md
+    §8), read from ``train_dataloader.dataset.dataset.pipeline`` (the pool inside
+    ``ActivePoolDataset``)."""
+    if selection_transform not in SELECTION_TRANSFORMS:
+        raise ValueError(f'train_cfg.selection_transform must be one of {SELECTION_TRANSFORMS},'
+                         f' got {selection_transform!r}')
+    if selection_transform == 'test':
+        return pool_dataloader
+    try:
+        pipeline = train_dataloader['dataset']['dataset']['pipeline']
+    except (KeyError, TypeError):
+        raise KeyError("train_cfg.selection_transform='train' reads train_dataloader.dataset."
+                       'dataset.pipeline (the pool inside ActivePoolDataset); not found') from None
+    out = copy.deepcopy(dict(pool_dataloader))
+    out['dataset'] = dict(out['dataset'], pipeline=copy.deepcopy(list(pipeline)))
+    return out
 
 
 def reset_parameters(module: torch.nn.Module) -> None:
@@ -207,6 +240,9 @@ class ActiveLearningLoop(EpochBasedTrainLoop):
         seed (int, optional): the run seed (initial set, round seeds). Default:
             the runner's seed.
         al_dir (str): output folder under the work dir. Default: ``'al'``.
+        selection_transform (str): ``'test'`` scores the pool un-augmented; ``'train'``
+            with the training pipeline, as the reference does (:func:`selection_loader_cfg`).
+            Default: ``'test'``.
     """
 
     def __init__(self, runner, dataloader, pool_dataloader: dict, strategy: str,
@@ -215,7 +251,8 @@ class ActiveLearningLoop(EpochBasedTrainLoop):
                  round_epochs: int = 199, target: float = 0.999, window: int = 10,
                  min_diff: float = 0.001, restart_at: Sequence[int] = (49, 99, 149),
                  restart_below: float = 0.2, metric: str = 'test/accuracy',
-                 mc_passes: int = 10, seed: Optional[int] = None, al_dir: str = 'al') -> None:
+                 mc_passes: int = 10, seed: Optional[int] = None, al_dir: str = 'al',
+                 selection_transform: str = 'test') -> None:
         super().__init__(runner, dataloader, max_epochs=points * round_epochs,
                          val_begin=10 ** 9, val_interval=1)
         dataset = self.dataloader.dataset
@@ -242,7 +279,13 @@ class ActiveLearningLoop(EpochBasedTrainLoop):
                 raise TypeError(f'ActiveLearningLoop needs a model with .backbone and .head, '
                                 f'got {type(model).__name__}')
         self.dropout_p = check_strategy_head(strategy, model.head)
-        self.pool_dataloader_cfg = pool_dataloader
+        self.pool_dataloader_cfg = selection_loader_cfg(
+            pool_dataloader, runner.cfg.get('train_dataloader'), selection_transform)
+        self.selection_transform = selection_transform
+        if selection_transform != 'test':
+            print_log(f"train_cfg.selection_transform={selection_transform!r}: the pool is scored "
+                      'on augmented views (the reference behaviour, not the default)',
+                      logger='current', level=30)
         self.strategy, self.round_init, self.encoder = strategy, round_init, encoder
         self.fractions = (init_frac, step_frac, points)
         self.points, self.round_epochs = points, round_epochs

@@ -199,3 +199,21 @@ def test_load_encoder_strict(tmp_path):
     torch.save(missing, path)
     with pytest.raises(ValueError, match=r'(?s)encoder.pth does not fit model.backbone.*Missing.*net.0.weight'):
         load_encoder(dst, path)
+
+
+def test_selection_loader_cfg_switch():
+    from basicda.engine.loops.active_learning_loop import selection_loader_cfg
+
+    train_pipeline = [dict(type='TVRandomCrop', size=48, padding=4)]
+    pool = dict(batch_size=8, dataset=dict(type='FaceDataset', reader=dict(type='R'),
+                                           pipeline=[]))
+    train = dict(dataset=dict(type='ActivePoolDataset', dataset=dict(
+        type='FaceDataset', reader=dict(type='R'), pipeline=train_pipeline)))
+    assert selection_loader_cfg(pool, train) is pool  # default: un-augmented views
+    out = selection_loader_cfg(pool, train, 'train')
+    assert out['dataset']['pipeline'] == train_pipeline and out['batch_size'] == 8
+    assert pool['dataset']['pipeline'] == []  # the config is not changed in place
+    with pytest.raises(ValueError, match="selection_transform must be one of"):
+        selection_loader_cfg(pool, train, 'augmented')
+    with pytest.raises(KeyError, match='train_dataloader.dataset.dataset.pipeline'):
+        selection_loader_cfg(pool, dict(dataset=dict(type='FaceDataset')), 'train')

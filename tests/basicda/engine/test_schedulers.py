@@ -3,7 +3,7 @@ import torch
 from mmengine.optim.scheduler import CosineAnnealingLR, ExponentialLR
 from torch.testing import assert_close
 
-from basicda.engine.schedulers import InvLR, cosine_lr, exp_lr, inv_lr
+from basicda.engine.schedulers import InvLR, cosine_lr, exp_lr, inv_lr, simclr_lr
 from basicda.registry import PARAM_SCHEDULERS
 
 
@@ -171,3 +171,44 @@ def test_mmengine_cosine_annealing_lr_equals_cosine_lr():
                                   dtype=torch.float64), rtol=1e-8, atol=1e-15)
         optimizer.step()
         scheduler.step()
+
+
+@pytest.mark.parametrize('epoch, it, expected', [
+    (1, 0, 0.01), (1, 1, 0.01168923), (10, 28, 0.49818753), (11, 0, 0.49985089),
+    (11, 17, 0.49985089), (500, 0, 0.25025), (1000, 0, 0.0005)])
+def test_simclr_lr_spec_values(epoch, it, expected):
+    # docs/active-learning.md §7.3 (n_b = 29: FER2013 at batch 1024)
+    close(simclr_lr(epoch, it, 29), expected, rtol=1e-7)
+
+
+def test_simclr_lr_bad_arguments():
+    with pytest.raises(ValueError, match='epoch must be in'):
+        simclr_lr(0, 0, 29)
+    with pytest.raises(ValueError, match='0 <= it < n_b'):
+        simclr_lr(1, 29, 29)
+
+
+def test_simclrlr_drives_sgd_per_iteration_and_resumes():
+    optimizer, _ = two_group_sgd()
+    build = dict(type='SimCLRLR', epochs=4, warm_epochs=2, warm_from=1e-4, by_epoch=True,
+                 convert_to_iter_based=True)
+    scheduler = PARAM_SCHEDULERS.get('SimCLRLR').build_iter_from_epoch(
+        optimizer, **{k: v for k, v in build.items() if k != 'type' and
+                      k != 'convert_to_iter_based'}, epoch_length=3)
+    seen = []
+    for step in range(12):
+        seen.append([g['lr'] for g in optimizer.param_groups])
+        optimizer.step()
+        scheduler.step()
+        if step == 4:
+            state = scheduler.state_dict()
+    expected = [[simclr_lr(s // 3 + 1, s % 3, 3, base, 4, 2, 1e-4) for base in (1e-3, 1e-2)]
+                for s in range(12)]
+    close(seen, expected, rtol=1e-12)
+    # a scheduler restored from step 5's state continues on the same curve
+    optimizer2, _ = two_group_sgd()
+    resumed = PARAM_SCHEDULERS.get('SimCLRLR')(optimizer2, epochs=4, epoch_length=3,
+                                                warm_epochs=2, warm_from=1e-4)
+    resumed.load_state_dict(state)
+    resumed.step()
+    close([g['lr'] for g in optimizer2.param_groups], expected[6], rtol=1e-12)

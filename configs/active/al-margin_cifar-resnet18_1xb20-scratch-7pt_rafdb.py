@@ -1,0 +1,16 @@
+# Active learning on RAF-DB basic (aligned 100 px crops resized to 96); pool = the official
+# train split, test = the official test split. The reference recipe (docs/active-learning.md
+# §5, §9): CIFAR-stem ResNet-18, fresh Dropout -> Linear head per round, 10 % + 5 % x 6, batch
+# 20, SGD 0.01, at most 199 epochs per round; round_init='scratch' (the no-pre-training
+# condition of the paper's Table I). GPU-sized. Images are resized to 96 px first.
+_base_ = ['./al-margin_cifar-resnet18_1xb20-scratch-7pt_synfer-lowres.py']
+_size = 96
+_reader = dict(_delete_=True, type='RafDbReader', data_root='data/rafdb')
+_resize = dict(type='TVResize', size=(_size, _size), antialias=True)
+_train_pipeline = [_resize, dict(type='TVRandomCrop', size=_size, padding=4),
+                   dict(type='TVRandomHorizontalFlip', p=0.5)]
+train_dataloader = dict(dataset=dict(dataset=dict(reader=dict(_reader, split='train'),
+                                                  pipeline=_train_pipeline)))
+train_cfg = dict(round_epochs=199, pool_dataloader=dict(dataset=dict(
+    reader=dict(_reader, split='train'), pipeline=[_resize])))
+val_dataloader = dict(dataset=dict(reader=dict(_reader, split='test'), pipeline=[_resize]))

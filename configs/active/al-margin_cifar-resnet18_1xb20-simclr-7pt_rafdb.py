@@ -1,0 +1,8 @@
+# Active learning on rafdb from a SimCLR encoder (docs/active-learning.md §7.4): stage
+# `pretrain` runs simclr_cifar-resnet18_1xb1024-coslr-1000e_rafdb.py in runs/EXP/pretrain/ and
+# hands its encoder.pth to train_cfg.encoder; every round starts from it with a fresh head.
+#   bash experiments/active.sh al_rafdb_pre configs/active/al-margin_cifar-resnet18_1xb20-simclr-7pt_rafdb.py
+_base_ = ['./al-margin_cifar-resnet18_1xb20-scratch-7pt_rafdb.py']
+pipeline = [dict(name='pretrain', config='configs/active/simclr_cifar-resnet18_1xb1024-coslr-1000e_rafdb.py',
+                 checkpoint='encoder.pth', into='train_cfg.encoder')]
+train_cfg = dict(round_init='pretrained')
