@@ -17,7 +17,7 @@
    (uses target labels: an upper bound, not a method; 60 epochs).
 7. Write ``runs/demo/results.md`` (table) and ``runs/demo/results.png`` (bars).
 
-By default the demo runs the fast configs of ``configs/demo/`` (40 px, 12 source
+By default the demo runs the fast configs of ``configs/demo/`` (40 px, 8 Adam source
 epochs, a 10-epoch CluP student, evaluation points only where they are read), planned at
 under 35,000 images of 64 px training cost (:func:`plan_cost`); ``--full`` runs the 64 px
 configs above (30 source epochs, 30 student epochs, every epoch evaluated). At the start
@@ -48,7 +48,7 @@ FULL_CONFIGS = dict(
 #: ``ferda demo``: the same methods at 40 px with fewer epochs and evaluation points
 FAST_CONFIGS = dict(
     source=repo_path('configs', 'demo',
-                     'source-only_resnet18_1xb32-scratch-12e-40px_synfer-lab-to-wild-lowres.py'),
+                     'source-only_resnet18_1xb32-adam-8e-40px_synfer-lab-to-wild-lowres.py'),
     clup=repo_path('configs', 'demo',
                    'clup_resnet18_1xb32-source-init-10e-40px_synfer-lab-to-wild.py'),
     eercl=repo_path('configs', 'demo',

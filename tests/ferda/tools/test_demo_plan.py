@@ -26,9 +26,9 @@ def test_plan_cost_scales_by_pixels_and_halves_forward_only_images():
 def test_fast_plan_counts_the_configs_images():
     plan = {row['stage']: row for row in demo_plan(FAST_CONFIGS)}
     assert list(plan) == ['source-only', 'AdaBN', 'CluP', 'EERCL']
-    # 12 epochs x 1890 lab train; evaluations at epochs 6, 9, 12 and the final test, each
+    # 8 epochs x 1890 lab train; evaluations at epochs 4, 6, 8 and the final test, each
     # lab val 210 + lab, wild, lowres test 3 x 700
-    assert plan['source-only'] == dict(stage='source-only', size=40, train=22680,
+    assert plan['source-only'] == dict(stage='source-only', size=40, train=15120,
                                        eval=4 * 2310)
     # wild and lowres: 14 batches of 128 for the statistics, then 700 test images
     assert plan['AdaBN']['eval'] == 2 * (1792 + 700)
