@@ -84,12 +84,15 @@ def _epoch_evals(max_epochs: int, val_begin: int, val_interval: int) -> int:
                if e >= val_begin and (e % val_interval == 0 or e == max_epochs))
 
 
-def _epoch_run(cfg, n_train: int, eval_images: int, epochs=None) -> dict:
-    """Images of an epoch-based training run: training, its evaluations and the final test."""
+def _epoch_run(cfg, n_train: int, eval_images: int, epochs=None, every_epoch=False) -> dict:
+    """Images of an epoch-based training run: training, its evaluations (every epoch with
+    ``every_epoch``) and the final test."""
     e = epochs or cfg.train_cfg.max_epochs
     bs = cfg.train_dataloader.batch_size
     per_epoch = n_train // bs * bs if cfg.train_dataloader.get('drop_last') else n_train
-    evals = _epoch_evals(e, cfg.train_cfg.get('val_begin', 1), cfg.train_cfg.val_interval)
+    begin, interval = (1, 1) if every_epoch else (cfg.train_cfg.get('val_begin', 1),
+                                                  cfg.train_cfg.val_interval)
+    evals = _epoch_evals(e, begin, interval)
     return dict(train=e * per_epoch, eval=(evals + 1) * eval_images)
 
 
@@ -111,7 +114,7 @@ def demo_plan(configs: dict, methods=DEFAULT_METHODS, epochs=None) -> list:
     n, v, t = SYNFER_SPLITS['train'], SYNFER_SPLITS['val'], SYNFER_SPLITS['test']
     src = Config.fromfile(configs['source'])
     plan = [dict(stage='source-only', size=_input_size(src),
-                 **_epoch_run(src, n, v + 3 * t, epochs))]
+                 **_epoch_run(src, n, v + 3 * t, epochs, every_epoch=bool(epochs)))]
     if 'adabn' in methods:  # wild and lowres: statistics on train (batch 128, drop_last), test
         plan.append(dict(stage='AdaBN', size=_input_size(src), train=0,
                          eval=2 * (n // 128 * 128 + t)))
@@ -316,9 +319,11 @@ def main(argv=None) -> dict:
         print(f'[ferda demo] generating SynFER into {SYNFER_ROOT}')
         generate_synfer(SYNFER_ROOT, domains=('lab', 'wild', 'lowres'), seed=0)
     extra = []
-    if args.epochs:  # warm-up (at most 3 epochs), then a cosine schedule ending with the run
+    if args.epochs:  # warm-up (at most 3 epochs), then a cosine schedule ending with the run;
+        # every epoch evaluated (the fast config's first evaluation may lie past the end)
         warmup = min(3, args.epochs - 1)
         extra = ['--cfg-options', f'train_cfg.max_epochs={args.epochs}',
+                 'train_cfg.val_begin=1', 'train_cfg.val_interval=1',
                  f'param_scheduler.0.end={warmup}', f'param_scheduler.1.begin={warmup}',
                  f'param_scheduler.1.end={args.epochs}',
                  f'param_scheduler.1.T_max={args.epochs - warmup}']

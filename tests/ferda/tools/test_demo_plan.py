@@ -46,3 +46,15 @@ def test_fast_demo_is_within_budget_and_full_is_not():
     assert fast <= BUDGET_64PX_IMAGES
     # the budget tells the two apart: the full-length demo is ~4x over it
     assert plan_cost(demo_plan(FULL_CONFIGS)) > 3 * BUDGET_64PX_IMAGES
+
+
+def test_smoke_plan_evaluates_every_epoch():
+    # --epochs 2: the demo sets val_begin = val_interval = 1 for the source run (the fast
+    # config's first evaluation, epoch 4, would lie past the end): 2 evaluations + the test
+    plan = {row['stage']: row for row in demo_plan(FAST_CONFIGS, epochs=2)}
+    assert plan['source-only']['train'] == 2 * 1890
+    assert plan['source-only']['eval'] == 3 * 2310
+    # EERCL's smoke: 8 iterations, one refresh (every 50, before iteration 0), evaluations
+    # at 4 and 8 and the final test
+    assert plan['EERCL']['train'] == 8 * 48
+    assert plan['EERCL']['eval'] == 8 * 16 + 1 * 1890 + 3 * 1400
