@@ -17,26 +17,47 @@
    (uses target labels: an upper bound, not a method; 60 epochs).
 7. Write ``runs/demo/results.md`` (table) and ``runs/demo/results.png`` (bars).
 
+By default the demo runs the fast configs of ``configs/demo/`` (40 px, 8 Adam source
+epochs, a 10-epoch CluP student, evaluation points only where they are read), planned at
+under 35,000 images of 64 px training cost (:func:`plan_cost`); ``--full`` runs the 64 px
+configs above (30 source epochs, 30 student epochs, every epoch evaluated). At the start
+the demo times a few training iterations of the source model and prints the estimated
+time of its plan, then the remaining time after each stage.
+
 ``--methods`` picks the rows (default: all); ``--epochs N`` shortens every
 training run (a smoke test, not the benchmark).
 """
 import argparse
 import json
+import math
 import os
 import os.path as osp
+import time
 
 from basicda.fileio import atomic_write_text
 
 from . import repo_path
 
-DEMO_CONFIG = repo_path('configs', 'source_only',
-                        'source-only_resnet18_1xb64-scratch-30e_synfer-lab-to-wild-lowres.py')
-CLUP_CONFIG = repo_path('configs', 'clup',
-                        'clup_resnet18_1xb32-source-init-30e_synfer-lab-to-wild.py')
+#: ``ferda demo --full``: the 64 px configs the README's method sections measured
+FULL_CONFIGS = dict(
+    source=repo_path('configs', 'source_only',
+                     'source-only_resnet18_1xb64-scratch-30e_synfer-lab-to-wild-lowres.py'),
+    clup=repo_path('configs', 'clup', 'clup_resnet18_1xb32-source-init-30e_synfer-lab-to-wild.py'),
+    eercl=repo_path('configs', 'eercl',
+                    'eercl_resnet18-linear-wn_1xb16-200it_synfer-lab-to-wild.py'))
+#: ``ferda demo``: the same methods at 40 px with fewer epochs and evaluation points
+FAST_CONFIGS = dict(
+    source=repo_path('configs', 'demo',
+                     'source-only_resnet18_1xb32-adam-8e-40px_synfer-lab-to-wild-lowres.py'),
+    clup=repo_path('configs', 'demo',
+                   'clup_resnet18_1xb32-source-init-10e-40px_synfer-lab-to-wild.py'),
+    eercl=repo_path('configs', 'demo',
+                    'eercl_resnet18-linear-wn_1xb16-200it-40px_synfer-lab-to-wild.py'))
+DEMO_CONFIG = FULL_CONFIGS['source']
+CLUP_CONFIG = FULL_CONFIGS['clup']
 CLUP_SWAV_CONFIG = repo_path('configs', 'clup',
                              'clup_resnet18_1xb32-swav-30e_synfer-lab-to-wild.py')
-EERCL_CONFIG = repo_path('configs', 'eercl',
-                         'eercl_resnet18-linear-wn_1xb16-200it_synfer-lab-to-wild.py')
+EERCL_CONFIG = FULL_CONFIGS['eercl']
 METHODS = ('adabn', 'clup', 'eercl', 'clup-swav')
 DEFAULT_METHODS = ('adabn', 'clup', 'eercl')
 UPPER_CONFIG = repo_path('configs', 'demo',
@@ -46,6 +67,136 @@ SYNFER_ROOT = os.environ.get('SYNFER_ROOT', 'data/synfer')
 # files of the current layout; a folder generated before split names lost their seed lacks them
 SYNFER_FILES = ('lab/basic/splits/val.txt', 'wild/splits/expw.csv', 'lowres/fer2013.csv')
 TARGETS = ('lab_test', 'wild_test', 'lowres_test')
+#: images per split of every SynFER domain (``ferda synth``'s defaults: 270 / 30 / 100 per class)
+SYNFER_SPLITS = dict(train=1890, val=210, test=700)
+#: the fast demo's plan must stay under this many images of 64 px training cost
+#: (15 minutes at 50 img/s are 45,000; the rest is start-up, caching and loading)
+BUDGET_64PX_IMAGES = 35_000
+
+
+def _input_size(cfg) -> int:
+    """The side of the images ``cfg``'s test loader feeds the network (its last resize)."""
+    size = cfg.test_dataloader.dataset.pipeline[-1]['size']
+    return int(size[0] if isinstance(size, (tuple, list)) else size)
+
+
+def _epoch_evals(max_epochs: int, val_begin: int, val_interval: int) -> int:
+    """Evaluation points of an epoch-based run (mmengine's rule: epoch >= val_begin and
+    epoch % val_interval == 0, or the last epoch)."""
+    return sum(1 for e in range(1, max_epochs + 1)
+               if e >= val_begin and (e % val_interval == 0 or e == max_epochs))
+
+
+def _epoch_run(cfg, n_train: int, eval_images: int, epochs=None, every_epoch=False) -> dict:
+    """Images of an epoch-based training run: training, its evaluations (every epoch with
+    ``every_epoch``) and the final test."""
+    e = epochs or cfg.train_cfg.max_epochs
+    bs = cfg.train_dataloader.batch_size
+    per_epoch = n_train // bs * bs if cfg.train_dataloader.get('drop_last') else n_train
+    begin, interval = (1, 1) if every_epoch else (cfg.train_cfg.get('val_begin', 1),
+                                                  cfg.train_cfg.val_interval)
+    evals = _epoch_evals(e, begin, interval)
+    return dict(train=e * per_epoch, eval=(evals + 1) * eval_images)
+
+
+def demo_plan(configs: dict, methods=DEFAULT_METHODS, epochs=None) -> list:
+    """The images every stage of a demo processes, from its configs.
+
+    Args:
+        configs: ``FAST_CONFIGS`` or ``FULL_CONFIGS`` (``source``, ``clup``, ``eercl``).
+        methods: the rows besides source-only (``adabn``, ``clup``, ``eercl``).
+        epochs: ``--epochs`` (the smoke override), or None.
+
+    Returns:
+        list of dict: ``stage``, ``size`` (input side in px), ``train`` and ``eval`` images
+        (every forward of the network outside training counts as eval: evaluation points,
+        the final test, AdaBN's statistics, CluP's teacher pass, EERCL's bank refreshes).
+    """
+    from mmengine.config import Config
+
+    n, v, t = SYNFER_SPLITS['train'], SYNFER_SPLITS['val'], SYNFER_SPLITS['test']
+    src = Config.fromfile(configs['source'])
+    plan = [dict(stage='source-only', size=_input_size(src),
+                 **_epoch_run(src, n, v + 3 * t, epochs, every_epoch=bool(epochs)))]
+    if 'adabn' in methods:  # wild and lowres: statistics on train (batch 128, drop_last), test
+        plan.append(dict(stage='AdaBN', size=_input_size(src), train=0,
+                         eval=2 * (n // 128 * 128 + t)))
+    if 'clup' in methods:
+        cfg = Config.fromfile(configs['clup'])
+        selected = math.ceil(0.3 * n)  # the purest r = 30 % of wild train
+        row = _epoch_run(cfg, selected, t, epochs)
+        row['eval'] += n  # the teacher's pass over wild train
+        plan.append(dict(stage='CluP', size=_input_size(cfg), **row))
+    if 'eercl' in methods:
+        cfg = Config.fromfile(configs['eercl'])
+        iters = 4 * epochs if epochs else cfg.train_cfg.max_iters
+        val_interval = 2 * epochs if epochs else cfg.train_cfg.val_interval
+        bs = cfg.train_dataloader.batch_size
+        refresh = next(h['interval'] for h in cfg.custom_hooks
+                       if h['type'] == 'BankRefreshHook')
+        # three views through the student, the weak view through the teacher
+        plan.append(dict(stage='EERCL', size=_input_size(cfg), train=iters * 3 * bs,
+                         eval=iters * bs + math.ceil(iters / refresh) * n
+                         + (iters // val_interval + 1) * 2 * t))
+    return plan
+
+
+def plan_cost(plan: list) -> float:
+    """Images of 64 px *training* cost: a network's cost grows with the pixels, and a
+    forward without backward costs about a third of a training step (counted as a half
+    here, to be safe: loading, resizing and metrics are not free)."""
+    return sum((row['train'] + row['eval'] / 2) * (row['size'] / 64) ** 2 for row in plan)
+
+
+def measure_speed(config: str, iters: int = 4, warmup: int = 1) -> float:
+    """Training images/s of ``config``'s model on random images of its input size, timed
+    over ``iters`` iterations of its batch size after ``warmup`` (a bare PyTorch loop, as
+    ``ferda bench`` measures), in images of 64 px cost (x (size / 64)^2)."""
+    import copy
+
+    import torch
+    from mmengine.config import Config
+    from mmengine.optim import build_optim_wrapper
+    from mmengine.registry import init_default_scope
+    from torch.utils.data import DataLoader
+
+    import basicda.engine  # noqa: F401
+    from ferda.registry import MODELS
+
+    from .bench import _bare_loop, _FixedBatches
+
+    init_default_scope('ferda')
+    cfg = Config.fromfile(config)
+    bs, size = cfg.train_dataloader.batch_size, _input_size(cfg)
+    g = torch.Generator().manual_seed(0)
+    n = bs * (iters + warmup)
+    images = torch.randint(0, 256, (n, 3, size, size), dtype=torch.uint8, generator=g)
+    labels = torch.randint(0, cfg.model.num_classes, (n, ), generator=g)
+    loader = DataLoader(_FixedBatches(images, labels), batch_size=bs, drop_last=True)
+    model = MODELS.build(copy.deepcopy(cfg.model))
+    optimizer = build_optim_wrapper(model, copy.deepcopy(cfg.optim_wrapper)).optimizer
+    _bare_loop(model, loader, optimizer, warmup)
+    return _bare_loop(model, loader, optimizer, iters) * (size / 64) ** 2
+
+
+class _Clock:
+    """Remaining-time estimates of a demo plan: at first from a measured speed, then from
+    the stages done so far (their wall time over their planned images)."""
+
+    def __init__(self, plan: list, speed: float) -> None:
+        self.cost = {row['stage']: plan_cost([row]) for row in plan}
+        self.total = sum(self.cost.values())
+        self.speed, self.done, self.start = speed, 0.0, time.perf_counter()
+        print(f'[ferda demo] plan: {self.total:,.0f} images of 64 px training cost '
+              f'({", ".join(f"{k} {v:,.0f}" for k, v in self.cost.items())}); measured '
+              f'{speed:.1f} img/s -> about {self.total / speed / 60:.0f} min')
+
+    def stage_done(self, stage: str) -> None:
+        self.done += self.cost.get(stage, 0.0)
+        elapsed = time.perf_counter() - self.start
+        left = (self.total - self.done) * elapsed / max(self.done, 1e-9)
+        print(f'[ferda demo] {stage} done: {elapsed / 60:.1f} min so far, about '
+              f'{left / 60:.1f} min left')
 
 
 def ensure_synfer(root: str) -> bool:
@@ -141,6 +292,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--methods', default=','.join(DEFAULT_METHODS),
                    help=f'comma-separated rows besides source-only, from {METHODS} '
                    f'(default: {",".join(DEFAULT_METHODS)})')
+    p.add_argument('--full', action='store_true',
+                   help='the full-length 64 px configs (about an hour at 50 img/s) instead of '
+                   'the fast ones of configs/demo/')
     p.add_argument('--upper-bound', action='store_true',
                    help='also train the target-trained upper bound on wild (twice as long)')
     return p
@@ -155,7 +309,8 @@ def _pipeline_row(exp: str, config: str, work_dir: str, reuse: dict, flags: list
         return json.load(f)
 
 
-def _clup(work_dir: str, source_dir: str, epochs=None, swav: bool = False) -> dict:
+def _clup(work_dir: str, source_dir: str, epochs=None, swav: bool = False,
+          config: str = CLUP_CONFIG) -> dict:
     flags, options = [], {}
     if epochs:
         flags = ['--cfg-options', f'train_cfg.max_epochs={epochs}',
@@ -163,17 +318,17 @@ def _clup(work_dir: str, source_dir: str, epochs=None, swav: bool = False) -> di
         if swav:
             options = dict(swav={'train_cfg.max_epochs': epochs,
                                  'param_scheduler.0.T_max': epochs})
-    exp, config = ('clup_swav', CLUP_SWAV_CONFIG) if swav else ('clup', CLUP_CONFIG)
+    exp, config = ('clup_swav', CLUP_SWAV_CONFIG) if swav else ('clup', config)
     return _pipeline_row(exp, config, work_dir, dict(source=source_dir), flags, options)
 
 
-def _eercl(work_dir: str, source_dir: str, epochs=None) -> dict:
+def _eercl(work_dir: str, source_dir: str, epochs=None, config: str = EERCL_CONFIG) -> dict:
     flags = []
     if epochs:  # a smoke test: a few iterations, one refresh, two evaluations
         flags = ['--cfg-options', f'train_cfg.max_iters={4 * epochs}',
                  f'train_cfg.val_interval={2 * epochs}',
                  f'default_hooks.checkpoint.interval={2 * epochs}']
-    return _pipeline_row('eercl', EERCL_CONFIG, work_dir, dict(source=source_dir), flags, {})
+    return _pipeline_row('eercl', config, work_dir, dict(source=source_dir), flags, {})
 
 
 def main(argv=None) -> dict:
@@ -187,26 +342,35 @@ def main(argv=None) -> dict:
         parser.error(f'--methods: unknown {unknown}; choose from {METHODS}')
     ensure_synfer(SYNFER_ROOT)
     extra = []
-    if args.epochs:  # warm-up (at most 3 epochs), then a cosine schedule ending with the run
+    if args.epochs:  # warm-up (at most 3 epochs), then a cosine schedule ending with the run;
+        # every epoch evaluated (the fast config's first evaluation may lie past the end)
         warmup = min(3, args.epochs - 1)
         extra = ['--cfg-options', f'train_cfg.max_epochs={args.epochs}',
+                 'train_cfg.val_begin=1', 'train_cfg.val_interval=1',
                  f'param_scheduler.0.end={warmup}', f'param_scheduler.1.begin={warmup}',
                  f'param_scheduler.1.end={args.epochs}',
                  f'param_scheduler.1.T_max={args.epochs - warmup}']
     os.makedirs(args.work_dir, exist_ok=True)
+    configs = FULL_CONFIGS if args.full else FAST_CONFIGS
+    clock = _Clock(demo_plan(configs, methods, args.epochs), measure_speed(configs['source']))
     runs = {}
     print('[ferda demo] source-only on lab')
-    runs['source-only'] = _train(DEMO_CONFIG, osp.join(args.work_dir, 'source_only'), extra)
+    runs['source-only'] = _train(configs['source'], osp.join(args.work_dir, 'source_only'),
+                                 extra)
+    clock.stage_done('source-only')
     if 'adabn' in methods:
         print('[ferda demo] AdaBN from the source checkpoint')
         from .adabn import main as adabn_main
         runs['AdaBN (source-free)'] = adabn_main(
-            [DEMO_CONFIG, runs['source-only']['checkpoint'], '--work-dir',
+            [configs['source'], runs['source-only']['checkpoint'], '--work-dir',
              osp.join(args.work_dir, 'adabn')])
+        clock.stage_done('AdaBN')
     if 'clup' in methods:
         print('[ferda demo] CluP on lab -> wild (pseudo-labels, source-initialised student)')
         runs['CluP, source-init student (source-free, last epoch)'] = _clup(
-            args.work_dir, osp.join(args.work_dir, 'source_only'), args.epochs)
+            args.work_dir, osp.join(args.work_dir, 'source_only'), args.epochs,
+            config=configs['clup'])
+        clock.stage_done('CluP')
     if 'clup-swav' in methods:
         print('[ferda demo] CluP on lab -> wild (SwAV, pseudo-labels, SwAV-initialised student)')
         runs['CluP, SwAV-init student (source-free, last epoch)'] = _clup(
@@ -214,7 +378,9 @@ def main(argv=None) -> dict:
     if 'eercl' in methods:
         print('[ferda demo] EERCL on lab -> wild (AaD + class-relationship contrast)')
         runs['EERCL (source-free, last iteration)'] = _eercl(
-            args.work_dir, osp.join(args.work_dir, 'source_only'), args.epochs)
+            args.work_dir, osp.join(args.work_dir, 'source_only'), args.epochs,
+            config=configs['eercl'])
+        clock.stage_done('EERCL')
     if args.upper_bound:
         print('[ferda demo] target-trained upper bound on wild (uses target labels)')
         runs['target-trained (upper bound)'] = _train(
@@ -223,5 +389,6 @@ def main(argv=None) -> dict:
     table = write_table(rows, osp.join(args.work_dir, 'results.md'))
     write_chart(rows, osp.join(args.work_dir, 'results.png'))
     print(table)
-    print(f'[ferda demo] wrote {args.work_dir}/results.md and results.png')
+    print(f'[ferda demo] wrote {args.work_dir}/results.md and results.png '
+          f'({(time.perf_counter() - clock.start) / 60:.1f} min)')
     return runs

@@ -28,10 +28,73 @@ def test_overhead_ratio_is_framework_over_bare(synfer_workdir, monkeypatch, caps
     monkeypatch.setattr(bench, '_framework_loop', lambda *args: 150.0)
     result = bench.main(['--config', TINY_CONFIG, '--iters', '1', '--batch-size', '2',
                          '--img-size', '32', '--loading-batches', '0'])
+    # the tiny config logs every iteration: the 3 default warm-up iterations stay
     assert result['overhead'] == dict(bare_images_per_s=200.0, framework_images_per_s=150.0,
-                                      ratio=0.75)
+                                      ratio=0.75, iters=1, warmup=3)
     assert 'bare PyTorch 200.0 img/s, framework 150.0 img/s, ratio framework/bare = 0.750' \
         in capsys.readouterr().out
+
+
+def test_framework_warmup_covers_the_first_log_write():
+    from mmengine.config import Config
+
+    # the default runtime logs every 10 iterations: the first write is iteration 10's
+    cfg = Config(dict(default_hooks=dict(logger=dict(type='LoggerHook', interval=10))))
+    assert bench.framework_warmup(cfg, 3) == 10
+    assert bench.framework_warmup(cfg, 12) == 12
+    assert bench.framework_warmup(Config(dict(default_hooks=dict())), 3) == 3
+
+
+def test_framework_timing_window_holds_no_checkpoint_and_no_first_log(tmp_path, monkeypatch):
+    """The timed iterations exclude the one-off costs: the checkpoint is written after the
+    window closes and TensorBoard is opened (first log write) before it opens."""
+    import copy
+
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import Runner
+    from mmengine.visualization import Visualizer
+    from torch.utils.data import DataLoader
+
+    from ferda.registry import MODELS
+
+    init_default_scope('ferda')
+    cfg = Config.fromfile(TINY_CONFIG)
+    cfg.default_hooks.logger.interval = 4
+    events = []
+    save, add_scalars = Runner.save_checkpoint, Visualizer.add_scalars
+    monkeypatch.setattr(Runner, 'save_checkpoint',
+                        lambda self, *a, **k: (events.append('save'), save(self, *a, **k))[1])
+    monkeypatch.setattr(Visualizer, 'add_scalars',
+                        lambda self, *a, **k: (events.append('log'), add_scalars(self, *a, **k))[1])
+
+    class Timer(bench._LoopTimer):
+        def before_train_iter(self, runner, batch_idx, data_batch=None):
+            start, end = self.start, self.end
+            super().before_train_iter(runner, batch_idx, data_batch)
+            if self.start is not start:
+                events.append('start')
+            if self.end is not end:
+                events.append('end')
+
+        def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+            end = self.end
+            super().after_train_iter(runner, batch_idx, data_batch, outputs)
+            if self.end is not end:
+                events.append('end')
+
+    monkeypatch.setattr(bench, '_LoopTimer', Timer)
+    warmup, iters = bench.framework_warmup(cfg, 1), 4
+    n = 2 * (warmup + iters + 2)
+    loader = DataLoader(bench._FixedBatches(torch.zeros(n, 3, 8, 8, dtype=torch.uint8),
+                                            torch.zeros(n, dtype=torch.long)), batch_size=2)
+    model = MODELS.build(copy.deepcopy(cfg.model))
+    assert bench._framework_loop(cfg, model, loader, iters, warmup, str(tmp_path)) > 0
+    first = events.index('start')
+    assert events.count('start') == 1 and events.count('end') == 1
+    assert events.index('log') < first  # TensorBoard opened before the window
+    window = events[first:events.index('end')]
+    assert 'save' not in window and events.count('save') == 1, events
 
 
 @pytest.mark.slow
