@@ -1,8 +1,9 @@
 """Metrics: confusion matrix, OA, mean class accuracy (UAR), macro-F1, SND; their log lines."""
+from .auroc import binary_auroc
 from .cls_metric import ClsMetric
 from .functional import cls_metrics, confusion_matrix, snd_score
 from .log_processor import HeadlineLogProcessor, metrics_table
 from .uf1_uar import fold_average_uf1_uar, loso_metrics, uf1_uar
 
 __all__ = ['confusion_matrix', 'cls_metrics', 'snd_score', 'ClsMetric', 'HeadlineLogProcessor',
-           'metrics_table', 'uf1_uar', 'fold_average_uf1_uar', 'loso_metrics']
+           'metrics_table', 'uf1_uar', 'fold_average_uf1_uar', 'loso_metrics', 'binary_auroc']
