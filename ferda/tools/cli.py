@@ -8,6 +8,7 @@
     ferda bench [...]                        framework vs bare-PyTorch throughput
     ferda pipeline EXP CONFIG [GPUS] [...]   a method and its stages (experiments/<method>.sh)
     ferda noise --ann F --format .. --rate R --seed S --out O   seeded noisy label file
+    ferda trust CONFIG CHECKPOINT [--flips F]   LDL trust per sample, AUROC for flipped rows
 """
 import sys
 
@@ -21,6 +22,7 @@ COMMANDS = {
     'pipeline': ('ferda.tools.pipeline', 'a method with its upstream stages (source, SwAV, ...)'),
     'prepare': ('ferda.tools.prepare', 'decode, crop and resize a dataset into a checked cache'),
     'noise': ('ferda.tools.noise', 'a seeded noisy copy of a label file (exact flip count)'),
+    'trust': ('ferda.tools.trust', 'LDL trust per sample; AUROC for finding flipped labels'),
 }
 
 
