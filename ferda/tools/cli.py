@@ -9,6 +9,7 @@
     ferda pipeline EXP CONFIG [GPUS] [...]   a method and its stages (experiments/<method>.sh)
     ferda noise --ann F --format .. --rate R --seed S --out O   seeded noisy label file
     ferda trust CONFIG CHECKPOINT [--flips F]   LDL trust per sample, AUROC for flipped rows
+    ferda occlusion CONFIG CHECKPOINT [...]  lower-face occlusion grid -> occlusion.csv
 """
 import sys
 
@@ -23,6 +24,7 @@ COMMANDS = {
     'prepare': ('ferda.tools.prepare', 'decode, crop and resize a dataset into a checked cache'),
     'noise': ('ferda.tools.noise', 'a seeded noisy copy of a label file (exact flip count)'),
     'trust': ('ferda.tools.trust', 'LDL trust per sample; AUROC for finding flipped labels'),
+    'occlusion': ('ferda.tools.occlusion', 'lower-face occlusion grid of a checkpoint'),
 }
 
 
