@@ -11,4 +11,4 @@ param_scheduler = [dict(type='MultiStepLR', milestones=[6], gamma=0.1, by_epoch=
 val_cfg = dict(_delete_=True, type='ValLoop')
 test_dataloader = dict(dataset=dict(reader=dict(split='test')))
 test_evaluator = dict(prefix='lab_test')
-test_cfg = dict(_delete_=True, type='TestLoop', checkpoint='current')
+test_cfg = dict(_delete_=True, type='MultiDatasetTestLoop', checkpoint='current')
