@@ -127,6 +127,13 @@ def test_config_builds(path, synfer_workdir, tmp_path, monkeypatch):
     assert roots, f'{path} reads no dataset'
     if all(r.startswith('data/synfer') for r in roots):
         monkeypatch.chdir(synfer_workdir)  # configs read data/synfer relative to the cwd
+        for d in _dicts(_read_part(cfg)):  # a noisy label copy (LDL): made as its config says
+            if d.get('type') == 'RafDbReader' and d.get('label_file') and not osp.exists(
+                    d['label_file']):
+                from ferda.tools.noise import main as noise
+                noise(['--ann', osp.join(d['data_root'], 'basic', 'EmoLabel',
+                                         'list_patition_label.txt'), '--format', 'rafdb',
+                       '--rate', '0.3', '--seed', '0', '--out', d['label_file']])
     else:
         assert not any(r.startswith('data/synfer') for r in roots), (
             f'{path} mixes SynFER and real data: {roots}')

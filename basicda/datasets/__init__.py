@@ -21,3 +21,6 @@ __all__ += ['MultiViewDataset', 'PipelineView', 'SeededAugSampler']
 from .active_pool import ActivePoolDataset  # noqa: E402
 
 __all__ += ['ActivePoolDataset']
+from .occlusion import LowerFaceOcclusion  # noqa: E402
+
+__all__ += ['LowerFaceOcclusion']

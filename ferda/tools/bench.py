@@ -20,6 +20,10 @@
 4. With ``--banks``: EERCL's bank costs against one training iteration of a small
    CNN, in one run: a full bank refresh over N images, and the kNN search of 64
    queries (D=256, K=4) per iteration at each bank size, torch and faiss.
+5. With ``--ldl``: LDL's training step in online mode (K extra no-grad forwards per sample)
+   against bank mode (neighbours read from the bank), same model, batch, image size and K
+   (``--ldl-k``, default 8), in-memory batches, one run; plus the bank refresh per image,
+   so the per-epoch ratio over N rows follows (``docs/ldl.md`` §7).
 """
 import argparse
 import copy
@@ -254,6 +258,70 @@ def bench_features(config: str, checkpoint: str) -> dict:
     return out
 
 
+LDL_CONFIG = ('configs', 'ldl', 'ldl_resnet18_1xb32-8e-cpu_synfer-lab.py')
+
+
+def _ldl_model(cfg, source: str, n: int, k: int):
+    """An LDL model of ``cfg`` in ``source`` mode with its state for ``n`` rows: random
+    labels, neighbours ``(i + 1 .. i + k) mod n`` and kernel 1 (speed does not depend on
+    their values)."""
+    from ferda.registry import MODELS
+
+    torch.manual_seed(0)
+    model = MODELS.build(dict(copy.deepcopy(cfg.model), neighbour_source=source))
+    labels = torch.randint(0, model.num_classes, (n,))
+    neighbours = (torch.arange(n)[:, None] + torch.arange(1, k + 1)[None]) % n
+    model.init_state(labels, neighbours, torch.ones(n, k),
+                     dict(sample_ids_sha256='bench'))
+    return model, labels
+
+
+def _ldl_steps(model, batches, optim_wrapper, iters: int, warmup: int) -> float:
+    """Seconds per ``model.train_step`` after ``warmup`` steps."""
+    model.train()
+    for batch in batches[:warmup]:
+        model.train_step(batch, optim_wrapper)
+    start = time.perf_counter()
+    for batch in batches[warmup:warmup + iters]:
+        model.train_step(batch, optim_wrapper)
+    return (time.perf_counter() - start) / iters
+
+
+def bench_ldl(cfg, iters: int, batch_size: int, img_size: int, k: int = 8,
+              warmup: int = 2) -> dict:
+    """Seconds per LDL training step, online vs bank mode, and the bank refresh per image.
+
+    Returns:
+        dict: ``online_s_per_step``, ``bank_s_per_step``, ``step_ratio`` (online / bank),
+        ``refresh_s_per_image`` (one eval forward, the bank's per-epoch cost),
+        ``k``, ``batch_size``, ``img_size``.
+    """
+    from mmengine.optim import build_optim_wrapper
+
+    n = batch_size * (warmup + iters)
+    images = torch.randint(0, 256, (n, 3, img_size, img_size), dtype=torch.uint8)
+    out = dict(k=k, batch_size=batch_size, img_size=img_size)
+    for source in ('online', 'bank'):
+        model, labels = _ldl_model(cfg, source, n, k)
+        views = 1 + k if source == 'online' else 1
+        batches = []
+        for start in range(0, n, batch_size):
+            idx = torch.arange(start, start + batch_size)
+            # the anchor then its K neighbours' images (online), the anchor only (bank)
+            rows = torch.stack([idx] + [model.neighbours[idx, j] for j in range(k)], 1)
+            batches.append(dict(inputs=images[rows[:, :views]],
+                                data_samples=dict(sample_idx=idx, gt_label=labels[idx])))
+        optim_wrapper = build_optim_wrapper(model, copy.deepcopy(cfg.optim_wrapper))
+        if source == 'bank':
+            loader = DataLoader(_FixedBatches(images, labels), batch_size=128, shuffle=False)
+            start = time.perf_counter()
+            model.refresh_bank(loader)
+            out['refresh_s_per_image'] = (time.perf_counter() - start) / n
+        out[f'{source}_s_per_step'] = _ldl_steps(model, batches, optim_wrapper, iters, warmup)
+    out['step_ratio'] = out['online_s_per_step'] / out['bank_s_per_step']
+    return out
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='ferda bench', description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -282,6 +350,14 @@ def build_parser() -> argparse.ArgumentParser:
                    metavar='N', help='bank rows searched by --banks')
     p.add_argument('--refresh-images', type=int, default=2000,
                    help='images of the bank refresh timed by --banks')
+    p.add_argument('--ldl', action='store_true',
+                   help='also time LDL training steps, online against bank neighbour mode '
+                        '(model of --ldl-config; --iters, --batch-size, --img-size)')
+    p.add_argument('--ldl-k', type=int, default=8, help='neighbours K of --ldl')
+    p.add_argument('--ldl-config', default=repo_path(*LDL_CONFIG),
+                   help='the LDL config whose model and optimiser --ldl times')
+    p.add_argument('--ldl-only', action='store_true',
+                   help='with --ldl: skip the loop-overhead and loading measurements')
     return p
 
 
@@ -296,6 +372,10 @@ def main(argv=None) -> dict:
 
     cfg = Config.fromfile(args.config)
     init_default_scope('ferda')
+    if args.ldl_only:
+        if not args.ldl:
+            raise SystemExit('ferda bench: --ldl-only needs --ldl')
+        return dict(ldl=_run_ldl(args))
     result = dict(overhead=bench_overhead(cfg, args.iters, args.batch_size, args.img_size))
     o = result['overhead']
     print(f'training loop ({cfg.model.backbone.name}, batch {args.batch_size}, '
@@ -333,4 +413,20 @@ def main(argv=None) -> dict:
         result['banks'] = bench_banks(num_images=args.refresh_images,
                                       bank_sizes=args.bank_sizes)
         print(format_bank_table(result['banks']))
+    if args.ldl:
+        result['ldl'] = _run_ldl(args)
     return result
+
+
+def _run_ldl(args) -> dict:
+    from mmengine.config import Config
+
+    import ferda.methods  # noqa: F401  (registers LDLModel)
+
+    r = bench_ldl(Config.fromfile(args.ldl_config), args.iters, args.batch_size,
+                  args.img_size, args.ldl_k)
+    print(f'LDL training step (K={r["k"]}, batch {r["batch_size"]}, {r["img_size"]}px, '
+          f'{args.iters} steps): online {r["online_s_per_step"]:.3f} s, bank '
+          f'{r["bank_s_per_step"]:.3f} s, ratio online/bank = {r["step_ratio"]:.2f}x; bank '
+          f'refresh {1000 * r["refresh_s_per_image"]:.2f} ms/image')
+    return r

@@ -11,6 +11,8 @@
     ferda results RUN_DIR... [--group-by ..] tables of finished runs, mean +- std over seeds
     ferda al-plot RUN_DIR... [--out PNG]     overlay active-learning curves (mean +- std)
     ferda noise --ann F --format .. --rate R --seed S --out O   seeded noisy label file
+    ferda trust CONFIG CHECKPOINT [--flips F]   LDL trust per sample, AUROC for flipped rows
+    ferda occlusion CONFIG CHECKPOINT [...]  lower-face occlusion grid -> occlusion.csv
 """
 import sys
 
@@ -27,6 +29,8 @@ COMMANDS = {
     'results': ('ferda.tools.results', 'tables and plots of finished runs (mean ± std)'),
     'al-plot': ('ferda.tools.al_plot', 'overlay active-learning runs by strategy and init'),
     'noise': ('ferda.tools.noise', 'a seeded noisy copy of a label file (exact flip count)'),
+    'trust': ('ferda.tools.trust', 'LDL trust per sample; AUROC for finding flipped labels'),
+    'occlusion': ('ferda.tools.occlusion', 'lower-face occlusion grid of a checkpoint'),
 }
 
 

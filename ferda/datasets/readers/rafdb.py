@@ -73,6 +73,9 @@ class RafDbReader(BaseReader):
         val_split_file: text file of train image names held out as validation, or None.
             Relative paths are taken from the current directory.
         on_missing_image: ``'error'`` or ``'skip'`` (see :class:`BaseReader`).
+        label_file: the label list to read instead of
+            ``basic/EmoLabel/list_patition_label.txt`` (same format; e.g. a noisy copy written
+            by ``ferda noise``), or None. Relative paths are taken from the current directory.
 
     Records: ``sample_id`` is the image stem (``train_00001``); ``label`` is canonical
     (native code minus one); ``src`` is ``(label file, line)``.
@@ -87,7 +90,8 @@ class RafDbReader(BaseReader):
 
     def __init__(self, data_root: str, split: str, variant: str = 'aligned',
                  val_split_file: Optional[str] = None, on_missing_image: str = 'error',
-                 box_naming: str = 'official', landmarks: Optional[str] = None):
+                 box_naming: str = 'official', landmarks: Optional[str] = None,
+                 label_file: Optional[str] = None):
         super().__init__(data_root, split, on_missing_image)
         if variant not in VARIANTS:
             raise ValueError(f'variant must be one of {VARIANTS}, got {variant!r}')
@@ -103,9 +107,10 @@ class RafDbReader(BaseReader):
                              'names, e.g. made by ferda.datasets.splits.stratified_holdout)')
         self.variant = variant
         self.val_split_file = None if val_split_file is None else os.fspath(val_split_file)
+        self.label_file = None if label_file is None else os.fspath(label_file)
 
     def _read(self) -> list[SampleRecord]:
-        label_path = osp.join(self.data_root, LABEL_FILE)
+        label_path = self.label_file or osp.join(self.data_root, LABEL_FILE)
         rows = self._read_label_file(label_path)
         val_names = self._read_val_names(rows) if self.val_split_file else set()
         records = []

@@ -1,6 +1,6 @@
 """LDL's training set: each anchor with its K neighbours (``docs/ldl.md`` §2.1, §2.4)."""
 import hashlib
-from typing import Sequence, Union
+from typing import Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -13,7 +13,7 @@ from basicda.losses.label_distribution import va_kernel
 from ferda.datasets.knn_column import remap_knn_column
 from ferda.registry import DATASETS
 
-from .neighbours import array_sha256, check_va, va_neighbours
+from .neighbours import array_sha256, check_va, read_va_file, va_neighbours
 
 __all__ = ['LDLNeighbourDataset', 'NEIGHBOUR_TABLES']
 
@@ -47,6 +47,9 @@ class LDLNeighbourDataset(Dataset):
         bandwidth (float): the kernel's h. Default: 0.5.
         neighbour_views (bool): load the K neighbour images (online mode); False for
             bank mode, where items hold the anchor only. Default: True.
+        va_file (str | None): a CSV ``sample_id,valence,arousal`` giving every training
+            record's VA (for datasets without VA; :func:`read_va_file`); it replaces the
+            records' ``valence``/``arousal`` extras. Default: None.
 
     Items: ``dict(inputs=(1 + K, 3, H, W), data_samples=<base item's>)`` ((1, 3, H, W)
     without ``neighbour_views``); with a
@@ -58,7 +61,8 @@ class LDLNeighbourDataset(Dataset):
     def __init__(self, dataset: Union[dict, Dataset], anchor_pipeline: Sequence[dict],
                  neighbour_pipeline: Sequence[dict], num_neighbours: int = 8,
                  neighbours: str = 'auto', knn_metric: str = 'l1', knn_backend: str = 'faiss',
-                 bandwidth: float = 0.5, neighbour_views: bool = True) -> None:
+                 bandwidth: float = 0.5, neighbour_views: bool = True,
+                 va_file: Optional[str] = None) -> None:
         if neighbours not in NEIGHBOUR_TABLES:
             raise ValueError(f'neighbours must be one of {NEIGHBOUR_TABLES}, got {neighbours!r}')
         self.dataset = DATASETS.build(dataset) if isinstance(dataset, dict) else dataset
@@ -72,12 +76,15 @@ class LDLNeighbourDataset(Dataset):
         ids = [r.sample_id for r in records]
         missing = next((r for r in records if 'valence' not in r.extras
                         or 'arousal' not in r.extras), None)
-        if missing is not None:
+        if va_file is not None:
+            va = check_va(read_va_file(va_file, ids), ids)
+        elif missing is not None:
             raise ValueError(f'{missing.where()}: LDL needs valence and arousal for every '
                              'training record (an LDL CSV, AffectNet, or ExtrasCsvReader with '
-                             'a valence-arousal file); none for sample '
+                             'a valence-arousal file, or va_file=CSV); none for sample '
                              f'{missing.sample_id!r}')
-        va = check_va([(r.extras['valence'], r.extras['arousal']) for r in records], ids)
+        else:
+            va = check_va([(r.extras['valence'], r.extras['arousal']) for r in records], ids)
         if neighbours == 'auto':
             neighbours = 'knn_column' if all('knn' in r.extras for r in records) else 'va'
         if neighbours == 'knn_column':

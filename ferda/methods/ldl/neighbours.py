@@ -16,7 +16,7 @@ from basicda.fileio import atomic_path, atomic_write_json
 from basicda.ops.gather import broadcast_object, world_info
 from basicda.ops.knn import knn_exact
 
-__all__ = ['array_sha256', 'check_va', 'va_neighbours', 'record_knn']
+__all__ = ['array_sha256', 'check_va', 'read_va_file', 'va_neighbours', 'record_knn']
 
 KNN_FILE, KNN_META = 'knn.npy', 'knn.json'
 
@@ -44,6 +44,54 @@ def check_va(va, sample_ids=None) -> np.ndarray:
                          f'values in [-1, 1] (missing or -2 is not allowed); '
                          f'{int(bad.sum())} bad rows')
     return va
+
+
+def read_va_file(path: str, sample_ids) -> np.ndarray:
+    """(N, 2) float64 valence-arousal of ``sample_ids`` from a CSV ``sample_id,valence,arousal``
+    (header row required, other columns ignored, a BOM and CRLF accepted), for datasets whose
+    annotation has no VA.
+
+    Raises:
+        ValueError: naming the file and line for a header without the three columns, a
+            short row, a non-number or a repeated id; naming the file and the sample (and
+            how many are missing) when a training sample has no row.
+
+    Example:
+        a file ``sample_id,valence,arousal`` / ``b,0.5,-0.25`` / ``a,0,1`` read for
+        ``['a', 'b']`` gives ``[[0, 1], [0.5, -0.25]]``.
+    """
+    with open(path, encoding='utf-8-sig') as f:
+        lines = f.read().splitlines()
+    if not lines:
+        raise ValueError(f'{path}: empty file; expected the header sample_id,valence,arousal')
+    header = [h.strip() for h in lines[0].split(',')]
+    missing_cols = [c for c in ('sample_id', 'valence', 'arousal') if c not in header]
+    if missing_cols:
+        raise ValueError(f'{path}:1: expected a header with sample_id, valence and arousal; '
+                         f'{", ".join(missing_cols)} missing in {lines[0]!r}')
+    cols = [header.index(c) for c in ('sample_id', 'valence', 'arousal')]
+    table, where = {}, {}
+    for i, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        fields = [x.strip() for x in line.split(',')]
+        if len(fields) != len(header):
+            raise ValueError(f'{path}:{i}: expected {len(header)} fields, found {len(fields)}')
+        sid = fields[cols[0]]
+        if sid in table:
+            raise ValueError(f'{path}:{i}: sample {sid!r} again (first at line {where[sid]})')
+        try:
+            table[sid] = (float(fields[cols[1]]), float(fields[cols[2]]))
+        except ValueError:
+            raise ValueError(f'{path}:{i}: valence and arousal must be numbers, found '
+                             f'{fields[cols[1]]!r}, {fields[cols[2]]!r}') from None
+        where[sid] = i
+    ids = list(sample_ids)
+    absent = [sid for sid in ids if sid not in table]
+    if absent:
+        raise ValueError(f'{path}: no valence-arousal row for training sample {absent[0]!r} '
+                         f'({len(absent)} of {len(ids)} samples missing)')
+    return np.array([table[sid] for sid in ids], dtype=np.float64).reshape(len(ids), 2)
 
 
 def _search(va: np.ndarray, k: int, metric: str, backend: str) -> np.ndarray:

@@ -188,3 +188,17 @@ def test_empty_validation_split_file_is_an_empty_split(tmp_path):
     with pytest.raises(DatasetFormatError, match="expected at least one RafDbReader record for "
                        "split 'val'"):
         reader.load()
+
+
+def test_label_file_replaces_the_label_list(tmp_path):
+    """``label_file`` (e.g. a ``ferda noise`` copy) is read instead of the dataset's list;
+    its errors name that file and line."""
+    write_rafdb(str(tmp_path))
+    noisy = write_bytes(str(tmp_path / 'noisy.txt'),
+                        b'test_0001.jpg 4\ntrain_00001.jpg 2\ntrain_00002.jpg 7\n')
+    train = RafDbReader(str(tmp_path), 'train', label_file=noisy).load()
+    assert [(r.sample_id, r.label) for r in train] == [('train_00001', 1), ('train_00002', 6)]
+    assert train[0].src == (noisy, 2)
+    bad = write_bytes(str(tmp_path / 'bad.txt'), b'train_00001.jpg 2\ntrain_00002.jpg 9\n')
+    with pytest.raises(DatasetFormatError, match=r'bad\.txt:2: expected a label code'):
+        RafDbReader(str(tmp_path), 'train', label_file=bad).load()

@@ -1,13 +1,14 @@
 """``ferda bench``: the real measurements run and print (their values are timings, so
 only their sign is checked), and the ratios are formed the right way round from the
 timings (hand-worked values on stubbed timers)."""
+import os.path as osp
 from types import SimpleNamespace
 
 import pytest
 import torch
 
 from ferda.tools import bench
-from tests.conftest import TINY_CONFIG
+from tests.conftest import REPO, TINY_CONFIG
 
 
 @pytest.mark.slow
@@ -181,3 +182,23 @@ def test_clustering_ratio_is_sklearn_over_faiss(monkeypatch):
     out = bench_kmeans.bench_clustering(n=120, d=6, k=6, n_init=2, max_iter=20,
                                         backends=('faiss', 'sklearn'), num_threads=1)
     assert (out['faiss']['seconds'], out['sklearn']['seconds'], out['speedup']) == (2.0, 6.0, 3.0)
+
+
+def test_ldl_ratio_is_online_over_bank(monkeypatch, capsys):
+    """Stubbed step timings (online 0.9 s, bank 0.3 s -> 3x) and a real bank refresh on
+    the tiny LDL model: the ratio is online over bank, and both modes really step."""
+    stepped = []
+
+    def fake_steps(model, batches, optim_wrapper, iters, warmup):
+        stepped.append((model.neighbour_source, tuple(batches[0]['inputs'].shape)))
+        return 0.9 if model.neighbour_source == 'online' else 0.3
+
+    monkeypatch.setattr(bench, '_ldl_steps', fake_steps)
+    tiny = osp.join(REPO, 'tests', 'configs', 'tiny_ldl_synfer.py')
+    result = bench.main(['--ldl', '--ldl-only', '--ldl-config', tiny, '--ldl-k', '3',
+                         '--iters', '1', '--batch-size', '2', '--img-size', '16'])['ldl']
+    # online batches hold the anchor and its K = 3 neighbours, bank batches the anchor
+    assert stepped == [('online', (2, 4, 3, 16, 16)), ('bank', (2, 1, 3, 16, 16))]
+    assert (result['online_s_per_step'], result['bank_s_per_step']) == (0.9, 0.3)
+    assert result['step_ratio'] == pytest.approx(3.0) and result['refresh_s_per_image'] > 0
+    assert 'ratio online/bank = 3.00x' in capsys.readouterr().out

@@ -71,3 +71,43 @@ def test_ldl_csv_configs_build_on_the_fixture(name, tmp_path):
     model.init_state(dataset.labels, dataset.neighbours, dataset.kernel, dataset.fingerprint)
     if expected['class_weight'] == 'balanced':
         assert float(model.sample_weight.sum()) > 0
+
+
+IR50_CONFIGS = {
+    'ldl_ir50_1xb32-60e_rafdb-ldl.py': dict(lr=1e-4, milestones=[10, 30], lamb_init=0.5,
+                                             class_weight='none', root='data/ldl/rafdb'),
+    'ldl_ir50_1xb32-60e_affectnet-7cls-ldl.py': dict(lr=3e-4, milestones=[5, 10, 20],
+                                                      lamb_init=0.8, class_weight='balanced',
+                                                      root='data/ldl/affectnet'),
+}
+
+
+@pytest.mark.parametrize('name', sorted(IR50_CONFIGS))
+def test_ldl_ir50_configs_build_on_the_fixture(name, tmp_path):
+    """The ResNet-50 column of the spec as IR-50: 112 px views, the 512-d embedding, a local
+    checkpoint key (no download), the column's LR and trust options."""
+    import ferda.methods  # noqa: F401
+    from ferda.registry import DATASETS, MODELS
+    from tests.ferda.datasets.fixtures import write_ldl
+
+    expected = IR50_CONFIGS[name]
+    cfg = Config.fromfile(osp.join(REPO, 'configs', 'ldl', name))
+    assert cfg.model.classifier.backbone == dict(type='ferda.IR50', input_size=112, out='embedding',
+                                                 checkpoint=None)
+    assert cfg.optim_wrapper.optimizer.lr == expected['lr']
+    assert cfg.param_scheduler[0].milestones == expected['milestones']
+    assert (cfg.model.lamb_init, cfg.model.class_weight) == (expected['lamb_init'],
+                                                             expected['class_weight'])
+    assert cfg.train_dataloader.dataset.dataset.reader.data_root == expected['root']
+    assert cfg.test_dataloader.dataset.reader.data_root == expected['root']
+    assert cfg.val_dataloader.dataset.pipeline == [
+        dict(type='TVResize', size=(112, 112), antialias=False)]
+    write_ldl(str(tmp_path))
+    train = cfg.train_dataloader.dataset
+    train.dataset.reader.data_root = str(tmp_path)
+    train.num_neighbours = 2
+    dataset = DATASETS.build(train)
+    assert tuple(dataset[0]['inputs'].shape) == (3, 3, 112, 112)
+    model = MODELS.build(cfg.model)
+    assert (model.num_classes, model.feature_dim) == (7, 512)
+    model.init_state(dataset.labels, dataset.neighbours, dataset.kernel, dataset.fingerprint)

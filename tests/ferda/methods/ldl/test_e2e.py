@@ -120,3 +120,45 @@ def test_bank_mode_through_the_script_and_resume(synfer_workdir):
     _, killed = _kill_and_resume(synfer_workdir, 'ldl_bank_killed', base=TINY_BANK)
     _assert_same_run(straight, killed, keys=('lam_hat', 'lam_velocity', 'centres',
                                              'bank_feat', 'bank_prob'))
+
+
+def test_occlusion_grid_and_trust_of_the_run(straight, synfer_workdir):
+    """``ferda occlusion`` writes occlusion.csv (a clean row + one per shape x colour, per
+    dataset; the clean row equals the run's own final test), ``ferda trust`` trust.csv/json
+    (lambda = sigmoid of the checkpoint's lambda_hat, the flipped row found by its id)."""
+    from basicda.engine.checkpoint import safe_load
+
+    config = str(straight / 'ldl_straight.py')
+    ckpt = str(straight / 'epoch_2.pth')
+    run(['python', '-m', 'ferda.tools.cli', 'occlusion', config, ckpt, '--data', 'lab_test',
+         'wild_test', '--shapes', 'rect', '--colours', 'black', 'noise'], cwd=synfer_workdir)
+    lines = (straight / 'occlusion.csv').read_text().splitlines()
+    assert lines[0] == 'shape,colour,dataset,accuracy,mca,macro_f1,n'
+    rows = [line.split(',') for line in lines[1:]]
+    assert [r[:3] for r in rows] == [
+        ['none', 'none', 'lab_test'], ['none', 'none', 'wild_test'],
+        ['rect', 'black', 'lab_test'], ['rect', 'black', 'wild_test'],
+        ['rect', 'noise', 'lab_test'], ['rect', 'noise', 'wild_test']]
+    assert all(0 <= float(v) <= 1 for r in rows for v in r[3:6])
+    metrics = json.loads((straight / 'results.json').read_text())['metrics']
+    assert float(rows[0][3]) == pytest.approx(metrics['lab_test']['accuracy'], abs=1e-6)
+    assert float(rows[1][3]) == pytest.approx(metrics['wild_test']['accuracy'], abs=1e-6)
+
+    state = safe_load(ckpt)['method_state']
+    trust_csv = straight / 'trust.csv'
+    # a flips file naming the first training row (as ferda noise writes it, with .jpg)
+    flips = synfer_workdir / 'one.flips.csv'
+    run(['python', '-m', 'ferda.tools.cli', 'trust', config, ckpt], cwd=synfer_workdir)
+    first = trust_csv.read_text().splitlines()[1].split(',')[0]
+    flips.write_text(f'row,line,id,old,new\n0,1,{first}.jpg,1,2\n')
+    run(['python', '-m', 'ferda.tools.cli', 'trust', config, ckpt, '--flips', str(flips)],
+        cwd=synfer_workdir)
+    lines = trust_csv.read_text().splitlines()
+    assert lines[0] == 'sample_id,label,lambda,flipped'
+    lam = torch.sigmoid(state['lam_hat'].reshape(-1).double()).numpy()
+    assert len(lines) - 1 == len(lam)
+    np.testing.assert_allclose([float(r.split(',')[2]) for r in lines[1:]], lam, atol=1e-6)
+    assert [r.split(',')[3] for r in lines[1:]] == ['1'] + ['0'] * (len(lam) - 1)
+    report = json.loads((straight / 'trust.json').read_text())
+    assert report['n_flipped'] == 1 and report['n_flipped_not_in_train'] == 0
+    assert report['lambda_mean_flipped'] == pytest.approx(lam[0], abs=1e-9)

@@ -1,0 +1,12 @@
+# LDL (bank mode) on SynFER lab with 30 % of the training labels flipped (docs/ldl.md §7):
+# the CPU-sized bank config reading the noisy copy that
+#   ferda noise --ann data/synfer/lab/basic/EmoLabel/list_patition_label.txt --format rafdb \
+#     --rate 0.3 --seed 0 --out data/synfer/lab/noisy/labels_r0.3_s0.txt
+# writes (the val hold-out's labels are noisy too; lab test stays clean). After training,
+# `ferda trust runs/EXP --flips data/synfer/lab/noisy/labels_r0.3_s0.txt.flips.csv` gives the
+# AUROC of 1 - lambda for finding the flipped rows.
+_base_ = ['./ldl_resnet18_1xb32-8e-cpu-bank_synfer-lab.py']
+_label_file = 'data/synfer/lab/noisy/labels_r0.3_s0.txt'
+train_dataloader = dict(dataset=dict(dataset=dict(reader=dict(reader=dict(
+    label_file=_label_file)))))
+val_dataloader = dict(dataset=dict(reader=dict(label_file=_label_file)))
