@@ -28,3 +28,6 @@ __all__ += ['va_kernel', 'label_distribution_target', 'soft_cross_entropy',
 from .nce import nce_loss, nce_normaliser, nce_scores, softmax_nce_loss
 
 __all__ += ['nce_loss', 'nce_normaliser', 'nce_scores', 'softmax_nce_loss']
+from .focal import focal_loss
+
+__all__ += ['focal_loss']
