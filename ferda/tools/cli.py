@@ -8,6 +8,8 @@
     ferda bench [...]                        framework vs bare-PyTorch throughput
     ferda pipeline EXP CONFIG [GPUS] [...]   a method and its stages (experiments/<method>.sh)
     ferda noise --ann F --format .. --rate R --seed S --out O   seeded noisy label file
+    ferda dvscl-select --list-root R --intensity au.csv --threshold T --out O
+                                             DVSCL pool lists filtered by AU intensity
 """
 import sys
 
@@ -21,6 +23,8 @@ COMMANDS = {
     'pipeline': ('ferda.tools.pipeline', 'a method with its upstream stages (source, SwAV, ...)'),
     'prepare': ('ferda.tools.prepare', 'decode, crop and resize a dataset into a checked cache'),
     'noise': ('ferda.tools.noise', 'a seeded noisy copy of a label file (exact flip count)'),
+    'dvscl-select': ('ferda.tools.dvscl_select',
+                     'DVSCL: the pre-training lists filtered by AU intensity'),
 }
 
 
