@@ -31,3 +31,7 @@ __all__ += ['nce_loss', 'nce_normaliser', 'nce_scores', 'softmax_nce_loss']
 from .supcon import supcon_anchor_losses, supcon_loss
 
 __all__ += ['supcon_anchor_losses', 'supcon_loss']
+
+from .focal import focal_loss
+
+__all__ += ['focal_loss']

@@ -13,6 +13,8 @@
     ferda noise --ann F --format .. --rate R --seed S --out O   seeded noisy label file
     ferda trust CONFIG CHECKPOINT [--flips F]   LDL trust per sample, AUROC for flipped rows
     ferda occlusion CONFIG CHECKPOINT [...]  lower-face occlusion grid -> occlusion.csv
+    ferda dvscl-select --list-root R --intensity au.csv --threshold T --out O
+                                             DVSCL pool lists filtered by AU intensity
 """
 import sys
 
@@ -31,6 +33,8 @@ COMMANDS = {
     'noise': ('ferda.tools.noise', 'a seeded noisy copy of a label file (exact flip count)'),
     'trust': ('ferda.tools.trust', 'LDL trust per sample; AUROC for finding flipped labels'),
     'occlusion': ('ferda.tools.occlusion', 'lower-face occlusion grid of a checkpoint'),
+    'dvscl-select': ('ferda.tools.dvscl_select',
+                     'DVSCL: the pre-training lists filtered by AU intensity'),
 }
 
 

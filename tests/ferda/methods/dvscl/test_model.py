@@ -148,12 +148,22 @@ def _folds(work):
     return rows
 
 
-@pytest.mark.slow
-def test_loso_probe_one_and_two_processes(micro_workdir, straight):
-    pretrained = f'model.pretrained={straight / "epoch_2.pth"}'
+def _pretrained(straight):
+    return f'model.pretrained={straight / "epoch_2.pth"}'
+
+
+@pytest.fixture(scope='module')
+def probe_one(micro_workdir, straight):
+    """The LOSO probe on the straight run's last checkpoint, one process, never stopped."""
     one = micro_workdir / 'runs' / 'probe_one'
-    run(train_cmd(PROBE, '--work-dir', str(one), '--cfg-options', pretrained),
+    run(train_cmd(PROBE, '--work-dir', str(one), '--cfg-options', _pretrained(straight)),
         cwd=micro_workdir)
+    return one
+
+
+@pytest.mark.slow
+def test_loso_probe_one_and_two_processes(micro_workdir, straight, probe_one):
+    pretrained, one = _pretrained(straight), probe_one
     rows = _folds(one)
     assert sorted(int(r['index']) for r in rows) == list(range(32))  # every clip once
     subjects = sorted({r['subject'] for r in rows})
@@ -181,3 +191,58 @@ def test_experiment_script_runs_the_pretrain_stage_alone(micro_workdir):
     work = micro_workdir / 'runs' / 'pipe'
     assert (work / 'pretrain' / 'DONE').exists() and (work / 'pretrain' / 'epoch_5.pth').exists()
     assert not (work / 'folds').exists()  # the LOSO stage was not asked for
+
+
+@pytest.mark.slow
+def test_loso_kill_in_fold_3_then_resume_skips_folds_1_and_2(micro_workdir, straight,
+                                                             probe_one):
+    """A DVSCL LOSO run killed right after fold 3's epoch-1 checkpoint (of 4 folds, 2 epochs
+    each) resumes: folds 1-2 are skipped, fold 3 continues from its checkpoint, and every
+    fold's CSV and the pooled metrics equal the run that was never stopped."""
+    config = micro_workdir / 'probe_kill.py'
+    config.write_text(f"_base_ = [{PROBE!r}]\n"
+                      "custom_imports = dict(imports=['tests.basicda.engine.loop_toys'], "
+                      "allow_failed_imports=False)\n"
+                      "custom_hooks = [dict(type='KillInFoldHook', fold=3, epoch=1)]\n")
+    work = micro_workdir / 'runs' / 'probe_killed'
+    args = ('--work-dir', str(work), '--cfg-options', _pretrained(straight))
+    killed = run(train_cmd(str(config), *args), cwd=micro_workdir, check=False)
+    assert killed.returncode == -9, killed.stderr[-3000:]
+    assert (work / 'folds' / '2.csv').exists() and not (work / 'folds' / '3.csv').exists()
+    assert (work / 'folds' / '3' / 'epoch_1.pth').exists()
+    assert not (work / 'results.json').exists()
+    before = [(work / 'folds' / f'{f}.csv').read_bytes() for f in (1, 2)]
+    run(train_cmd(str(config), *args, '--resume'), cwd=micro_workdir)
+    log = (work / 'logs' / 'train.log').read_text()
+    assert 'fold 1: complete (verified), skipped' in log
+    assert 'fold 2: complete (verified), skipped' in log
+    assert 'fold 3: resumed from' in log and 'at epoch 1' in log
+    assert [(work / 'folds' / f'{f}.csv').read_bytes() for f in (1, 2)] == before
+    assert _folds(work) == _folds(probe_one)
+    assert json.loads((work / 'results.json').read_text())['metrics'] == \
+        json.loads((probe_one / 'results.json').read_text())['metrics']
+
+
+@pytest.mark.slow
+def test_pretrain_two_processes_through_the_launcher(micro_workdir):
+    """Pre-training with 2 gloo processes through experiments/train.sh (8 clips a rank, the
+    global batch of the 1-process test config): rank 0's checkpoint holds banks updated with
+    both ranks' embeddings (after epoch 1 every one of the 32 rows was written, so every row
+    is a unit vector; rank 0 alone sees 16), the global iteration count, and the run resumes."""
+    work = micro_workdir / 'runs' / 'pre_two'
+    script = osp.join(REPO, 'experiments', 'train.sh')
+    args = ['--cfg-options', 'train_dataloader.batch_size=8']
+    run(['bash', script, 'pre_two', CONFIG, '2', *args], cwd=micro_workdir,
+        env=dict(WORK_DIR=str(work)))
+    first = _load(work / 'epoch_1.pth')['method_state']['bank']
+    assert first['iteration'] == 2  # 32 clips / (2 ranks x 8) per epoch
+    for key in ('bank_r', 'bank_d'):
+        norms = first[key].norm(dim=1)
+        torch.testing.assert_close(norms, torch.ones(32), rtol=0, atol=1e-5,
+                                   msg=f'{key}: rows not written by both ranks')
+    last = _load(work / 'epoch_2.pth')
+    assert last['method_state']['bank']['iteration'] == 4
+    assert all(torch.isfinite(v).all() for v in last['state_dict'].values()
+               if v.is_floating_point())
+    log = (work / 'logs' / 'train.log').read_text()
+    assert 'loss_depth' in log and 'nan' not in log.lower()
