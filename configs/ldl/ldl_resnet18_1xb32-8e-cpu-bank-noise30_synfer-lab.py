@@ -6,7 +6,7 @@
 # `ferda trust runs/EXP --flips data/synfer/lab/noisy/labels_r0.3_s0.txt.flips.csv` gives the
 # AUROC of 1 - lambda for finding the flipped rows.
 _base_ = ['./ldl_resnet18_1xb32-8e-cpu-bank_synfer-lab.py']
-_label_file = 'data/synfer/lab/noisy/labels_r0.3_s0.txt'
+_label_file = '{{$SYNFER_ROOT:data/synfer}}/lab/noisy/labels_r0.3_s0.txt'
 train_dataloader = dict(dataset=dict(dataset=dict(reader=dict(reader=dict(
     label_file=_label_file)))))
 val_dataloader = dict(dataset=dict(reader=dict(label_file=_label_file)))

@@ -8,7 +8,7 @@
 # projection) is exported to <work_dir>/encoder.pth after training.
 default_scope = 'ferda'
 _base_ = ['../../_base_/default_runtime.py']
-_data_root = 'data/synfer/lowres'
+_data_root = '{{$SYNFER_ROOT:data/synfer}}/lowres'
 _size = 48  # the dataset's stored size (spec: pre-train at it, not at the reference's 32)
 _epochs = 1000
 _batch = 1024
