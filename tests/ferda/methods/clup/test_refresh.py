@@ -156,8 +156,10 @@ def test_synfer_refresh_config():
                         'clup_resnet18_1xb32-swav-30e-refresh10_synfer-lab-to-wild.py')
     cfg = Config.fromfile(path)
     base = Config.fromfile(path.replace('-refresh10', ''))
-    assert cfg.pipeline == base.pipeline and cfg.custom_hooks[0] == base.custom_hooks[0]
-    hook = HOOKS.build(cfg.custom_hooks[1])
+    # the refresh config adds exactly the refresh hook to the base's hooks
+    assert cfg.pipeline == base.pipeline and cfg.custom_hooks[:-1] == base.custom_hooks
+    assert cfg.custom_hooks[-1]['type'] == 'PseudoLabelRefreshHook'
+    hook = HOOKS.build(cfg.custom_hooks[-1])
     assert hook.overrides == {}
     assert cfg.train_cfg == dict(type='RoundBasedTrainLoop', max_epochs=30, val_interval=1,
                                  round_interval=10, selection=dict(type='clup_refresh_selection'))
