@@ -21,6 +21,6 @@ train_cfg = dict(type='RoundBasedTrainLoop', round_interval=10,
                  selection=dict(type='clup_refresh_selection'))
 custom_hooks = [
     dict(type='OracleTracker', target_prefixes=['wild_test']),
-    dict(type='LabelFreeSelectionHook', target_prefixes=['wild_test']),
     dict(type='PseudoLabelRefreshHook', refresh_dataloader=_refresh_dataloader),
+    dict(type='LabelFreeSelectionHook', target_prefixes=['wild_test']),
 ]
