@@ -6,7 +6,7 @@ from .backbones import (TimmBackbone, apply_swav_stem, check_arch_meta, load_loc
                         strip_key_prefixes)
 from .class_permutation import DEFAULT_HEAD_KEYS, class_permutation, permute_head
 from .classifier import ImageClassifier
-from .data_preprocessor import MultiViewDataPreprocessor
+from .data_preprocessor import MultiViewDataPreprocessor, TrainNormDataPreprocessor
 from .heads import BottleneckWNHead, LinearClsHead, MLPClsHead, map_legacy_weight_norm_keys
 from .mean_teacher import ema_update_, make_teacher
 from .mixup_classifier import MixupClassifier
@@ -15,5 +15,6 @@ __all__ = [
     'adapt_bn_statistics', 'ImageClassifier', 'MixupClassifier', 'TimmBackbone', 'apply_swav_stem',
     'check_arch_meta', 'load_local_state_dict', 'strip_key_prefixes', 'LinearClsHead', 'MLPClsHead',
     'BottleneckWNHead', 'map_legacy_weight_norm_keys', 'class_permutation', 'permute_head',
-    'DEFAULT_HEAD_KEYS', 'ema_update_', 'make_teacher', 'MultiViewDataPreprocessor'
+    'DEFAULT_HEAD_KEYS', 'ema_update_', 'make_teacher', 'MultiViewDataPreprocessor',
+    'TrainNormDataPreprocessor'
 ]

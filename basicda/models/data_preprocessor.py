@@ -9,6 +9,7 @@ unchanged.
 from typing import Dict
 
 from mmengine.model import BaseDataPreprocessor, ImgDataPreprocessor
+import torch
 from torch import nn
 
 from basicda.registry import MODELS
@@ -48,3 +49,51 @@ class MultiViewDataPreprocessor(BaseDataPreprocessor):
         out = {name: pre(dict(inputs=inputs[name]), training)['inputs']
                for name, pre in self.views.items()}
         return dict(inputs=out, data_samples=self.cast_data(data.get('data_samples')))
+
+
+#: CIFAR-10 statistics (0-1 scale) of the active-learning reference's training transform
+CIFAR_MEAN = (0.4914, 0.4822, 0.4465)
+CIFAR_STD = (0.2023, 0.1994, 0.2010)
+TRAIN_NORMS = (None, 'cifar')
+
+
+@MODELS.register_module()
+class TrainNormDataPreprocessor(ImgDataPreprocessor):
+    """mmengine's ``ImgDataPreprocessor`` that may normalise training batches with other
+    statistics than evaluation batches (the reference-compatibility switch ``train_norm``
+    of ``docs/active-learning.md`` §8).
+
+    Args:
+        train_norm: None (default): every batch with ``mean``/``std``, exactly
+            ``ImgDataPreprocessor``. ``'cifar'``: training batches (``training=True``)
+            with the CIFAR-10 statistics x 255, evaluation and pool scoring with
+            ``mean``/``std``.
+        other arguments: ``ImgDataPreprocessor``'s (``mean`` and ``std`` required).
+
+    Example: a pixel of 127.5 becomes (127.5 - 127.5) / 51 = 0 in evaluation and
+    (127.5 - 0.4914 * 255) / (0.2023 * 255) = 0.04252 in training with ``'cifar'``.
+    """
+
+    def __init__(self, *args, train_norm=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if train_norm not in TRAIN_NORMS:
+            raise ValueError(f'model.data_preprocessor.train_norm must be one of {TRAIN_NORMS}, '
+                             f'got {train_norm!r}')
+        if not self._enable_normalize:
+            raise ValueError('TrainNormDataPreprocessor needs mean and std')
+        self.train_norm = train_norm
+        if train_norm == 'cifar':
+            self.register_buffer('train_mean', 255 * torch.tensor(CIFAR_MEAN).view(-1, 1, 1),
+                                 False)
+            self.register_buffer('train_std', 255 * torch.tensor(CIFAR_STD).view(-1, 1, 1),
+                                 False)
+
+    def forward(self, data: dict, training: bool = False) -> dict:
+        if not (training and self.train_norm == 'cifar'):
+            return super().forward(data, training)
+        mean, std = self.mean, self.std
+        self.mean, self.std = self.train_mean, self.train_std
+        try:
+            return super().forward(data, training)
+        finally:
+            self.mean, self.std = mean, std
