@@ -83,6 +83,26 @@ def config_sha256(cfg) -> str:
 
 
 
+def fold_scalars(scheme: str, pooled: dict, average: dict, per_fold: List[dict]) -> dict:
+    """TensorBoard/JSON scalars of a fold run: ``<scheme>/pooled/<metric>``,
+    ``<scheme>/fold_average/<metric>`` and, per fold, ``<scheme>/<name>/<metric>`` where
+    ``<name>`` is ``subject_<id>`` when the fold holds out one subject (LOSO: per-subject
+    accuracy), else ``fold_<f>``. Only float metrics are kept.
+
+    >>> fold_scalars('loso', {'uar': 0.5}, {'uar': 0.4}, [dict(fold=1, held_out=['s1'], uar=0.4)])
+    {'loso/pooled/uar': 0.5, 'loso/fold_average/uar': 0.4, 'loso/subject_s1/uar': 0.4}
+    """
+    out = {f'{scheme}/pooled/{k}': v for k, v in pooled.items() if isinstance(v, float)}
+    out.update({f'{scheme}/fold_average/{k}': v for k, v in average.items()
+                if isinstance(v, float)})
+    for info in per_fold:
+        held = info['held_out']
+        name = f'subject_{held[0]}' if len(held) == 1 else f'fold_{info["fold"]}'
+        out.update({f'{scheme}/{name}/{k}': v for k, v in info.items()
+                    if isinstance(v, float)})
+    return out
+
+
 def _scalars(metrics: dict) -> str:
     return ', '.join(f'{k} {v:.4f}' for k, v in metrics.items() if isinstance(v, float))
 
@@ -417,6 +437,7 @@ class FoldLoop(BaseLoop):
             folds=per_fold)
         atomic_write_bytes(json.dumps(results, indent=1).encode(),
                            osp.join(self.runner.work_dir, 'results.json'))
+        self.runner.visualizer.add_scalars(fold_scalars(self.scheme, pooled, average, per_fold))
         print_log(f'{self.scheme}: pooled {_scalars(pooled)} over {len(labels)} predictions of '
                   f'{self.num_folds} folds; fold average {_scalars(average)}', logger='current')
         return results

@@ -2,6 +2,7 @@
 and hand-worked examples), and LOSO over 5 synthetic subjects through train.py:
 identical predictions with 1 and 2 processes, and a run killed in the middle of
 fold 3 that resumes, skips folds 1-2 and ends with the same pooled metrics."""
+import glob
 import json
 import os.path as osp
 
@@ -65,6 +66,15 @@ def test_kfold_partitions_subjects_deterministically():
 def test_bad_fold_arguments(args, error, match):
     with pytest.raises(error, match=match):
         assign_folds(*args)
+
+
+def test_fold_scalars_names_subjects_in_loso_and_folds_otherwise():
+    from basicda.engine.loops.fold_loop import fold_scalars
+    per_fold = [dict(fold=1, held_out=['s7'], accuracy=0.5, num_samples=4),
+                dict(fold=2, held_out=['s1', 's2'], accuracy=0.25, num_samples=4)]
+    assert fold_scalars('kfold', {'accuracy': 0.375, 'n': 8}, {'accuracy': 0.375}, per_fold) == {
+        'kfold/pooled/accuracy': 0.375, 'kfold/fold_average/accuracy': 0.375,
+        'kfold/subject_s7/accuracy': 0.5, 'kfold/fold_2/accuracy': 0.25}
 
 
 def test_fold_seed_and_metrics():
@@ -133,6 +143,15 @@ def test_loso_writes_every_fold_and_pooled_metrics(single):
     per_fold = [np.mean(np.equal(labels[i:i + 12], preds[i:i + 12])) for i in range(0, 60, 12)]
     assert results['metrics']['fold_average']['accuracy'] == pytest.approx(np.mean(per_fold))
     assert [f['accuracy'] for f in results['folds']] == pytest.approx(per_fold)
+    # the same numbers as scalars (TensorBoard + vis_data/scalars.json): per subject in LOSO
+    (scalars_file,) = glob.glob(str(work / '*' / 'vis_data' / 'scalars.json'))
+    logged = {}
+    for line in open(scalars_file):
+        logged.update(json.loads(line))
+    assert logged['loso/pooled/accuracy'] == pytest.approx(np.mean(np.equal(labels, preds)))
+    assert logged['loso/fold_average/accuracy'] == pytest.approx(np.mean(per_fold))
+    assert [logged[f'loso/subject_s{f}/accuracy'] for f in range(1, 6)] == \
+        pytest.approx(per_fold)
 
 
 @pytest.mark.slow
