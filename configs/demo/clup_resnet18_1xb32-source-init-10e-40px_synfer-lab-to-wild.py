@@ -1,4 +1,4 @@
-# The fast demo's CluP row (`ferda demo`; the 30-epoch 64 px student is `ferda demo --full`):
+# The fast demo's CluP row (`ferda demo --fast`; the 30-epoch 64 px student is `ferda demo`):
 # the source-initialised CluP student at 40 px, 10 epochs (cosine), evaluated on wild test
 # every 5 epochs (the primary number is the last epoch; the oracle picks among the two).
 _base_ = ['../clup/clup_resnet18_1xb32-source-init-30e_synfer-lab-to-wild.py']

@@ -1,4 +1,4 @@
-# The fast demo's EERCL row (`ferda demo`; the 64 px run is `ferda demo --full`): the same
+# The fast demo's EERCL row (`ferda demo --fast`; the 64 px run is `ferda demo`): the same
 # 200 iterations and bank refreshes every 50 at 40 px, from the fast demo's 40 px source model;
 # wild and lab test are evaluated once, at the last iteration (the primary number).
 _base_ = ['../eercl/eercl_resnet18-linear-wn_1xb16-200it_synfer-lab-to-wild.py']
