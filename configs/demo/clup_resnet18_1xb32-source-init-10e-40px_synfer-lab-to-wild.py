@@ -1,10 +1,11 @@
-# The fast demo's CluP row (`ferda demo`; the 30-epoch 64 px student is `ferda demo --full`):
+# The fast demo's CluP row (`ferda demo --fast`; the 30-epoch 64 px student is `ferda demo`):
 # the source-initialised CluP student at 40 px, 10 epochs (cosine), evaluated on wild test
 # every 5 epochs (the primary number is the last epoch; the oracle picks among the two).
 _base_ = ['../clup/clup_resnet18_1xb32-source-init-30e_synfer-lab-to-wild.py']
 pipeline = [
     dict(name='source', checkpoint='best', into='model.backbone.checkpoint',
-         config='configs/demo/source-only_resnet18_1xb32-adam-8e-40px_synfer-lab-to-wild-lowres.py'),
+         config='configs/demo/'
+                'source-only_resnet18_1xb32-adam-8e-40px_synfer-lab-to-wild-lowres.py'),
     dict(name='pseudo_labels', checkpoint='pseudo_labels.pt',
          into='train_dataloader.dataset.labels_file', needs={'load_from': 'source'},
          config='configs/demo/pseudo-labels_resnet18_k28-r0.3-40px_synfer-lab-to-wild.py'),

@@ -1,9 +1,10 @@
-# The fast demo's EERCL row (`ferda demo`; the 64 px run is `ferda demo --full`): the same
+# The fast demo's EERCL row (`ferda demo --fast`; the 64 px run is `ferda demo`): the same
 # 200 iterations and bank refreshes every 50 at 40 px, from the fast demo's 40 px source model;
 # wild and lab test are evaluated once, at the last iteration (the primary number).
 _base_ = ['../eercl/eercl_resnet18-linear-wn_1xb16-200it_synfer-lab-to-wild.py']
 pipeline = [dict(name='source', checkpoint='best', into='model.source_checkpoint',
-                 config='configs/demo/source-only_resnet18_1xb32-adam-8e-40px_synfer-lab-to-wild-lowres.py')]
+                 config='configs/demo/'
+                        'source-only_resnet18_1xb32-adam-8e-40px_synfer-lab-to-wild-lowres.py')]
 _size = 40
 _resize = 46  # recipe B's 256 -> 224 ratio
 _test_pipeline = [dict(type='TVResize', size=(_size, _size), antialias=True)]

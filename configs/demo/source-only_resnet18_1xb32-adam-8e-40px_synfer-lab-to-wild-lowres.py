@@ -1,4 +1,4 @@
-# The fast demo's source-only run (`ferda demo`; the 30-epoch 64 px config is `ferda demo
+# The fast demo's source-only run (`ferda demo --fast`; the 30-epoch 64 px config is `ferda demo
 # --full`): the same model, data and augmentation at 40 px, 8 epochs of batch 32 with Adam
 # (lr 1e-3, 1 warm-up epoch then cosine), and the label-free selection evaluated at epochs
 # 4, 6 and 8 only (an evaluation point reads 2310 images, more than a training epoch).

@@ -58,3 +58,13 @@ def test_smoke_plan_evaluates_every_epoch():
     # at 4 and 8 and the final test
     assert plan['EERCL']['train'] == 8 * 48
     assert plan['EERCL']['eval'] == 8 * 16 + 1 * 1890 + 3 * 1400
+
+
+def test_full_is_the_default_and_fast_is_opt_in():
+    from ferda.tools.demo import build_parser
+    p = build_parser()
+    assert p.parse_args([]).fast is False
+    assert p.parse_args(['--full']).fast is False
+    assert p.parse_args(['--fast']).fast is True
+    with pytest.raises(SystemExit):
+        p.parse_args(['--fast', '--full'])
