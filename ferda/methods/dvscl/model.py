@@ -57,6 +57,54 @@ class ResNetV1Encoder(nn.Module):
         return F.normalize(self.head(pooled), dim=1)
 
 
+def _conv_block(c_in: int, c_out: int, k: int, stride: int, pool: bool) -> nn.Sequential:
+    """Bias-free conv (padding k // 2), BN, ReLU and, if ``pool``, MaxPool(3, 2)."""
+    layers = [nn.Conv2d(c_in, c_out, k, stride, k // 2, bias=False), nn.BatchNorm2d(c_out),
+              nn.ReLU(inplace=True)]
+    return nn.Sequential(*layers, nn.MaxPool2d(3, 2)) if pool else nn.Sequential(*layers)
+
+
+def _fc_block(n_in: int, n_out: int) -> nn.Sequential:
+    return nn.Sequential(nn.Linear(n_in, n_out), nn.BatchNorm1d(n_out), nn.ReLU(inplace=True),
+                         nn.Dropout(0.5))
+
+
+@MODELS.register_module()
+class AlexNetHalfEncoder(nn.Module):
+    """One view's encoder as CMC's half-AlexNet (the ``alexnet_half`` option, docs/dvscl.md §4).
+
+    Five bias-free conv blocks (11/s4 -> 48, 5 -> 128, 3 -> 192, 3 -> 192, 3 -> 128, BN and
+    ReLU; max-pools after blocks 1, 2 and 5) give 128 x 6 x 6 at 224 px; adaptive average
+    pooling to 6 x 6 keeps that at 224 (where it is the identity) and lets smaller inputs run;
+    fc6 and fc7 (2048 units, BN, ReLU, dropout 0.5); fc8 (2048 -> D) and L2 normalisation.
+    RGB (3 channels) + depth (1 channel) encoders: 29,693,568 parameters.
+
+    Args:
+        in_chans: 3 for RGB, 1 for depth.
+        feat_dim: embedding size D.
+
+    Shape:
+        - x: (B, in_chans, H, W) -> (B, D) unit vectors; ``features(x)``: (B, 128, 6, 6), the
+          last conv map (the probe's tap).
+    """
+
+    def __init__(self, in_chans: int = 3, feat_dim: int = 128):
+        super().__init__()
+        self.convs = nn.Sequential(
+            _conv_block(in_chans, 48, 11, 4, pool=True), _conv_block(48, 128, 5, 1, pool=True),
+            _conv_block(128, 192, 3, 1, pool=False), _conv_block(192, 192, 3, 1, pool=False),
+            _conv_block(192, 128, 3, 1, pool=True), nn.AdaptiveAvgPool2d(6))
+        self.out_channels = 128
+        self.fc = nn.Sequential(_fc_block(128 * 6 * 6, 2048), _fc_block(2048, 2048),
+                                nn.Linear(2048, feat_dim))
+
+    def features(self, x: Tensor) -> Tensor:
+        return self.convs(x)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.normalize(self.fc(self.features(x).flatten(1)), dim=1)
+
+
 @MODELS.register_module()
 class DVSCLModel(BaseModel):
     """Dual-view contrastive pre-training.

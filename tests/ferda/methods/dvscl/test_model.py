@@ -10,7 +10,7 @@ import torch
 
 import ferda.methods  # noqa: F401  (registers the model)
 from basicda.evaluation.uf1_uar import uf1_uar
-from ferda.methods.dvscl import DVSCLModel, DVSCLProbe, ResNetV1Encoder
+from ferda.methods.dvscl import AlexNetHalfEncoder, DVSCLModel, DVSCLProbe, ResNetV1Encoder
 from tests.conftest import REPO, run, train_cmd
 
 CONFIG = osp.join(REPO, 'tests', 'configs', 'tiny_dvscl_pretrain_synfer-micro.py')
@@ -23,6 +23,27 @@ def test_encoder_size_and_taps():
     assert round(total / 1e6, 2) == 5.69  # the reference's resnet18v1 pair
     assert rgb.features(torch.zeros(1, 3, 224, 224)).shape == (1, 256, 7, 7)
     z = rgb(torch.randn(2, 3, 32, 32))
+    torch.testing.assert_close(z.norm(dim=1), torch.ones(2))
+
+
+def test_alexnet_half_size_taps_and_training_step():
+    rgb, depth = AlexNetHalfEncoder(3), AlexNetHalfEncoder(1)
+    # by hand: conv1 121 x 48 x (3 + 1) = 23,232; per view conv2-5 = 48*128*25 + 128*192*9 +
+    # 192*192*9 + 192*128*9 = 927,744, BN2d 2 x (48+128+192+192+128) = 1,376, fc6 4608*2048 +
+    # 2048 + BN 4096, fc7 2048*2048 + 2048 + BN 4096, fc8 2048*128 + 128 = 13,906,048
+    total = sum(p.numel() for m in (rgb, depth) for p in m.parameters())
+    assert total == 23_232 + 2 * (927_744 + 1_376 + 13_906_048) == 29_693_568  # the spec's 29.69 M
+    assert all(m.bias is None for m in rgb.modules() if isinstance(m, torch.nn.Conv2d))
+    assert rgb.features(torch.zeros(1, 3, 224, 224)).shape == (1, 128, 6, 6)
+    torch.manual_seed(0)
+    model = DVSCLModel(encoder=dict(type='AlexNetHalfEncoder'), nce_k=5)
+    model.build_bank(8)
+    inputs = dict(rgb=torch.randn(4, 3, 64, 64), depth=torch.randn(4, 3, 64, 64))
+    losses = model(inputs, dict(sample_idx=torch.tensor([0, 3, 5, 7])), mode='loss')
+    sum(losses.values()).backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0
+               for p in model.encoder_depth.parameters())
+    z = model.encoder_rgb.eval()(torch.randn(2, 3, 64, 64))
     torch.testing.assert_close(z.norm(dim=1), torch.ones(2))
 
 
