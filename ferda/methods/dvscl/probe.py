@@ -107,13 +107,23 @@ class DVSCLProbe(BaseModel):
         self.encoder_depth = MODELS.build(dict(encoder, in_chans=1, feat_dim=feat_dim))
         channels = self.encoder_rgb.out_channels + self.encoder_depth.out_channels
         self.attention = AttentionHead(channels) if head == 'attention' else None
-        with torch.no_grad():
-            in_features = self._maps(torch.zeros(1, 3, input_size, input_size),
-                                     torch.zeros(1, 1, input_size, input_size)).shape[1]
+        in_features = self._sizing_pass(input_size)
         self.feat_norm = (nn.BatchNorm1d(in_features, affine=False, momentum=None)
                           if feat_norm == 'bn' else None)
         self.head = nn.Linear(in_features, num_classes)
         self._load_encoders()
+
+    def _sizing_pass(self, input_size: int) -> int:
+        """The head's input size from one forward of zeros, in eval mode and without
+        gradients, so the (random) encoders' BN running statistics are left untouched and a
+        batch of one never meets train-mode BN."""
+        was_training = self.training
+        self.eval()
+        with torch.no_grad():
+            n = self._maps(torch.zeros(1, 3, input_size, input_size),
+                           torch.zeros(1, 1, input_size, input_size)).shape[1]
+        self.train(was_training)
+        return n
 
     def _load_encoders(self) -> None:
         if self.pretrained is None:

@@ -116,3 +116,20 @@ def test_feat_norm_standardises_the_frozen_features():
     feats = probe.feat_norm(probe._maps(batch['inputs']['rgb'], batch['inputs']['depth'][:, :1]))
     torch.testing.assert_close(feats.mean(0), torch.zeros(feats.shape[1]), atol=1e-5, rtol=0)
     assert probe.feat_norm.momentum is None  # cumulative: exact statistics of every batch
+
+
+@pytest.mark.parametrize('mode', ['probe', 'finetune'])
+def test_sizing_the_head_leaves_random_encoders_untouched(mode):
+    """The head's size comes from a forward of zeros; it must not move the BN running
+    statistics of random encoders (a train-mode pass multiplied every running_var by 0.9)
+    and must work below 64 px (a train-mode pass of one image at 1 x 1 raised)."""
+    from ferda.methods.dvscl import DVSCLProbe
+    probe = DVSCLProbe(input_size=32, mode=mode)
+    bns = [m for enc in (probe.encoder_rgb, probe.encoder_depth) for m in enc.modules()
+           if isinstance(m, torch.nn.BatchNorm2d)]
+    assert bns and all(int(m.num_batches_tracked) == 0 for m in bns)
+    assert all(torch.equal(m.running_var, torch.ones_like(m.running_var)) for m in bns)
+    assert all(torch.equal(m.running_mean, torch.zeros_like(m.running_mean)) for m in bns)
+    # 2 views x 256 channels x 1 x 1 at 32 px
+    assert probe.head.in_features == 512
+    assert probe.training and probe.encoder_rgb.training == (mode == 'finetune')
