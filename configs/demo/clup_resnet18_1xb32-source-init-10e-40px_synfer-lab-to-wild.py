@@ -5,7 +5,7 @@ _base_ = ['../clup/clup_resnet18_1xb32-source-init-30e_synfer-lab-to-wild.py']
 pipeline = [
     dict(name='source', checkpoint='best', into='model.backbone.checkpoint',
          config='configs/demo/'
-                'source-only_resnet18_1xb32-adam-8e-40px_synfer-lab-to-wild-lowres.py'),
+                'source-only_resnet18_1xb32-adam-20e-40px_synfer-lab-to-wild-lowres.py'),
     dict(name='pseudo_labels', checkpoint='pseudo_labels.pt',
          into='train_dataloader.dataset.labels_file', needs={'load_from': 'source'},
          config='configs/demo/pseudo-labels_resnet18_k28-r0.3-40px_synfer-lab-to-wild.py'),

@@ -4,7 +4,7 @@
 _base_ = ['../eercl/eercl_resnet18-linear-wn_1xb16-200it_synfer-lab-to-wild.py']
 pipeline = [dict(name='source', checkpoint='best', into='model.source_checkpoint',
                  config='configs/demo/'
-                        'source-only_resnet18_1xb32-adam-8e-40px_synfer-lab-to-wild-lowres.py')]
+                        'source-only_resnet18_1xb32-adam-20e-40px_synfer-lab-to-wild-lowres.py')]
 _size = 40
 _resize = 46  # recipe B's 256 -> 224 ratio
 _test_pipeline = [dict(type='TVResize', size=(_size, _size), antialias=True)]

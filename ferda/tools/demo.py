@@ -51,7 +51,7 @@ FULL_CONFIGS = dict(
 #: ``ferda demo``: the same methods at 40 px with fewer epochs and evaluation points
 FAST_CONFIGS = dict(
     source=repo_path('configs', 'demo',
-                     'source-only_resnet18_1xb32-adam-8e-40px_synfer-lab-to-wild-lowres.py'),
+                     'source-only_resnet18_1xb32-adam-20e-40px_synfer-lab-to-wild-lowres.py'),
     clup=repo_path('configs', 'demo',
                    'clup_resnet18_1xb32-source-init-10e-40px_synfer-lab-to-wild.py'),
     eercl=repo_path('configs', 'demo',

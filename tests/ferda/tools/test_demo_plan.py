@@ -26,10 +26,12 @@ def test_plan_cost_scales_by_pixels_and_halves_forward_only_images():
 def test_fast_plan_counts_the_configs_images():
     plan = {row['stage']: row for row in demo_plan(FAST_CONFIGS)}
     assert list(plan) == ['source-only', 'AdaBN', 'CluP', 'EERCL']
-    # 8 epochs x 1890 lab train; evaluations at epochs 4, 6, 8 and the final test, each
+    # 20 epochs x 1890 lab train; evaluations at epochs 10, 15, 20 and the final test, each
     # lab val 210 + lab, wild, lowres test 3 x 700
-    assert plan['source-only'] == dict(stage='source-only', size=40, train=15120,
+    assert plan['source-only'] == dict(stage='source-only', size=40, train=37800,
                                        eval=4 * 2310)
+    # its 64 px cost: (37800 + 4 x 2310 / 2) x (40 / 64)^2
+    assert plan_cost([plan['source-only']]) == pytest.approx(16570.3125)
     # wild and lowres: 14 batches of 128 for the statistics, then 700 test images
     assert plan['AdaBN']['eval'] == 2 * (1792 + 700)
     # 567 selected, 17 full batches of 32 per epoch, 10 epochs; wild test at 5, 10 and the
@@ -50,7 +52,7 @@ def test_fast_demo_is_within_budget_and_full_is_not():
 
 def test_smoke_plan_evaluates_every_epoch():
     # --epochs 2: the demo sets val_begin = val_interval = 1 for the source run (the fast
-    # config's first evaluation, epoch 4, would lie past the end): 2 evaluations + the test
+    # config's first evaluation, epoch 10, would lie past the end): 2 evaluations + the test
     plan = {row['stage']: row for row in demo_plan(FAST_CONFIGS, epochs=2)}
     assert plan['source-only']['train'] == 2 * 1890
     assert plan['source-only']['eval'] == 3 * 2310
