@@ -21,6 +21,17 @@ def default_backend() -> str:
     return 'nccl' if torch.cuda.is_available() else 'gloo'
 
 
+def finish_distributed() -> None:
+    """End a distributed run cleanly: every rank waits for the others (rank 0 may still be
+    writing the last checkpoint), then the process group is destroyed. Without it a rank
+    that reaches interpreter exit first tears its gloo group down from a destructor while
+    its peer is still working, which aborts with ``terminate called without an active
+    exception`` now and then. A no-op in a single process."""
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.barrier()
+        torch_dist.destroy_process_group()
+
+
 def init_distributed(launcher: str, backend: str = None) -> tuple:
     """Initialise torch.distributed for ``launcher``; returns ``(rank, world_size)``.
 

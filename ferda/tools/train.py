@@ -138,6 +138,7 @@ def main(argv=None) -> dict:
     # Registers our loops, hooks and checkpoint safety with mmengine.
     import basicda.engine  # noqa: F401
     from basicda.engine import init_distributed
+    from basicda.engine.dist import finish_distributed
     from basicda.engine.config_check import prepare_config
     from basicda.engine.run_dir import die_with_parent
 
@@ -160,6 +161,8 @@ def main(argv=None) -> dict:
     except Exception as error:
         _log_error(cfg, error)
         raise
+    if args.launcher != 'none':  # the group this run started
+        finish_distributed()
     return metrics
 
 
