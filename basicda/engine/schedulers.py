@@ -99,6 +99,16 @@ def cosine_lr(lr0: float, epoch: int, T: int, eta_min: float = 0.0) -> float:
     return eta_min + (lr0 - eta_min) * (1.0 + math.cos(math.pi * epoch / T)) / 2.0
 
 
+def _iter_span(begin, end, by_epoch: bool, epoch_length) -> tuple:
+    """``(begin, end)`` of an epoch-based scheduler config in iterations
+    (``convert_to_iter_based=True``), after checking ``by_epoch`` and ``epoch_length``."""
+    if not by_epoch:
+        raise ValueError('build_iter_from_epoch needs by_epoch=True, got by_epoch=False')
+    if epoch_length is None or epoch_length <= 0:
+        raise ValueError(f'epoch_length must be a positive integer, got {epoch_length}')
+    return int(begin * epoch_length), (end if end == INF else int(end * epoch_length))
+
+
 @PARAM_SCHEDULERS.register_module()
 class InvLR(LRSchedulerMixin, _ParamScheduler):
     r"""Inverse-decay ("inv") learning-rate schedule, in closed form.
@@ -160,13 +170,7 @@ class InvLR(LRSchedulerMixin, _ParamScheduler):
         """Build an iteration-based instance from epoch-based arguments
         (``convert_to_iter_based=True``): ``gamma`` is divided by the epoch length
         so that the curve over iterations matches the one over epochs."""
-        if not by_epoch:
-            raise ValueError('build_iter_from_epoch needs by_epoch=True, got by_epoch=False')
-        if epoch_length is None or epoch_length <= 0:
-            raise ValueError(f'epoch_length must be a positive integer, got {epoch_length}')
-        begin = int(begin * epoch_length)
-        if end != INF:
-            end = int(end * epoch_length)
+        begin, end = _iter_span(begin, end, by_epoch, epoch_length)
         return cls(*args, gamma=gamma / epoch_length, begin=begin, end=end, by_epoch=False,
                    **kwargs)
 
@@ -247,13 +251,7 @@ class SimCLRLR(LRSchedulerMixin, _ParamScheduler):
     def build_iter_from_epoch(cls, *args, begin=0, end=INF, by_epoch=True, epoch_length=None,
                               **kwargs):
         """The iteration-based instance of an epoch-based config (n_b = ``epoch_length``)."""
-        if not by_epoch:
-            raise ValueError('build_iter_from_epoch needs by_epoch=True, got by_epoch=False')
-        if epoch_length is None or epoch_length <= 0:
-            raise ValueError(f'epoch_length must be a positive integer, got {epoch_length}')
-        begin = int(begin * epoch_length)
-        if end != INF:
-            end = int(end * epoch_length)
+        begin, end = _iter_span(begin, end, by_epoch, epoch_length)
         return cls(*args, epoch_length=epoch_length, begin=begin, end=end, by_epoch=False,
                    **kwargs)
 
