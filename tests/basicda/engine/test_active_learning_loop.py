@@ -1,6 +1,7 @@
 """The active-learning run's pieces: selection identical with 1 and 2 processes (a pool
 of 37 forces uneven shards), the pool dataset reading labels only on selection, BALD's
-refusal of a dropout-free head, encoder key normalisation, re-initialisation."""
+refusal of a dropout-free head, encoder key normalisation, re-initialisation, and
+``bald_compat='reference'`` (train-mode BALD, docs/active-learning.md §8.1)."""
 import copy
 import json
 import os.path as osp
@@ -67,10 +68,13 @@ def _select_all(batch_size=5):
 def _worker(rank, world_size, folder):
     with open(osp.join(folder, f'rank{rank}.json'), 'w') as f:
         json.dump(_select_all(batch_size=3), f)
+    _reference_worker(rank, folder)
 
 
 @pytest.mark.slow
 def test_selection_is_identical_with_one_and_two_processes(tmp_path):
+    """Every strategy, 1 vs 2 gloo processes; the same spawn also runs bald_compat=
+    'reference' on 2 processes (:func:`_check_reference_two_processes`)."""
     single = _select_all()
     assert set(single) == {'random', 'entropy', 'margin', 'least_confidence', 'coreset',
                            'badge', 'bald'}
@@ -80,6 +84,7 @@ def test_selection_is_identical_with_one_and_two_processes(tmp_path):
             _assert_same_selection(json.load(f), single)
     for name, res in single.items():
         assert len(res['chosen']) == B and len(res['labelled']) == N_INIT + B, name
+    _check_reference_two_processes(tmp_path)
 
 
 def _assert_same_selection(found, expected):
@@ -349,3 +354,29 @@ def test_bald_compat_reference_is_seeded_and_leaves_the_rng_alone():
                     mc_passes=3, dropout_p=0.5, bald_compat=compat)
         states.append(torch.get_rng_state())
     assert torch.equal(states[0], states[1])
+
+
+
+def _reference_worker(rank, folder):
+    """bald_compat='reference' on 2 processes (run by :func:`_worker`, sharing its spawn)."""
+    model, loader = _bn_model(0.0), _pool_loader(n=11, batch_size=2)
+    pool = LabelPool(11, [0, 5])
+    chosen, _ = acquire(model, loader, pool, 'bald', 2, SEED_R, mc_passes=2,
+                        bald_compat='reference')
+    tracked = int(model.backbone.net[1].num_batches_tracked)
+    with open(osp.join(folder, f'reference_rank{rank}.json'), 'w') as f:
+        json.dump(dict(chosen=np.asarray(chosen).tolist(), tracked=tracked,
+                       labelled=pool.labelled.tolist()), f)
+
+
+def _check_reference_two_processes(folder):
+    """The train-mode passes are collectives like the default's: both ranks finish and
+    label the same items; each rank's BN ran its own shard (11 items over 2 ranks in
+    batches of 2: 3 batches each) once per pass."""
+    res = []
+    for rank in range(2):
+        with open(folder / f'reference_rank{rank}.json') as f:
+            res.append(json.load(f))
+    assert res[0]['chosen'] == res[1]['chosen'] and len(res[0]['chosen']) == 2
+    assert res[0]['labelled'] == res[1]['labelled']
+    assert [r['tracked'] for r in res] == [2 * 3, 2 * 3]
