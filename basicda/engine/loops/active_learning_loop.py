@@ -45,6 +45,7 @@ from basicda.active import (AL_STRATEGIES, LabelPool, al_schedule, initial_set,
                             select, stop_reason, write_initial, write_pool,
                             write_round_selection, write_rounds)
 from basicda.active.plot import write_learning_curve
+from basicda.engine.dist import broadcast_buffers
 from basicda.models.backbones import check_arch_meta
 from basicda.ops.embed import embed_by_index
 from basicda.ops.gather import broadcast_object, world_info
@@ -162,7 +163,10 @@ def train_mode_mc_probs(model, loader, num_samples: int, seed_r: int,
     ``torch.random.fork_rng`` (the caller's RNG state is left as it was). The outputs
     therefore depend on the batch composition (batch size, number of processes). With
     a dropout-free network and a deterministic loader every pass gives the same
-    probabilities, so the mutual information is ~0 (float noise). A collective.
+    probabilities, so the mutual information is ~0 (float noise). Each rank updates
+    its BN statistics from its own shard; afterwards every rank gets rank 0's
+    (:func:`basicda.engine.dist.broadcast_buffers`, the buffers a checkpoint saves). A
+    collective.
 
     Args:
         model: as in :func:`pool_inputs`; left in its previous train/eval mode.
@@ -189,6 +193,7 @@ def train_mode_mc_probs(model, loader, num_samples: int, seed_r: int,
                 out.append(torch.softmax(logits.cpu().double(), 1))
     finally:
         model.train(was_training)
+    broadcast_buffers(model)
     return torch.stack(out)
 
 

@@ -359,24 +359,27 @@ def test_bald_compat_reference_is_seeded_and_leaves_the_rng_alone():
 
 def _reference_worker(rank, folder):
     """bald_compat='reference' on 2 processes (run by :func:`_worker`, sharing its spawn)."""
-    model, loader = _bn_model(0.0), _pool_loader(n=11, batch_size=2)
-    pool = LabelPool(11, [0, 5])
+    model, loader = _bn_model(0.0), _pool_loader(n=13, batch_size=2)
+    pool = LabelPool(13, [0, 5])
     chosen, _ = acquire(model, loader, pool, 'bald', 2, SEED_R, mc_passes=2,
                         bald_compat='reference')
-    tracked = int(model.backbone.net[1].num_batches_tracked)
+    bn = model.backbone.net[1]
     with open(osp.join(folder, f'reference_rank{rank}.json'), 'w') as f:
-        json.dump(dict(chosen=np.asarray(chosen).tolist(), tracked=tracked,
+        json.dump(dict(chosen=np.asarray(chosen).tolist(), tracked=int(bn.num_batches_tracked),
+                       mean=[repr(float(v)) for v in bn.running_mean],
                        labelled=pool.labelled.tolist()), f)
 
 
 def _check_reference_two_processes(folder):
     """The train-mode passes are collectives like the default's: both ranks finish and
-    label the same items; each rank's BN ran its own shard (11 items over 2 ranks in
-    batches of 2: 3 batches each) once per pass."""
+    label the same items. Each rank's BN runs its own shard once per pass (13 items over
+    2 ranks in batches of 2: 4 batches on rank 0, 3 on rank 1), then every rank holds
+    rank 0's statistics (2 passes x 4 batches)."""
     res = []
     for rank in range(2):
         with open(folder / f'reference_rank{rank}.json') as f:
             res.append(json.load(f))
     assert res[0]['chosen'] == res[1]['chosen'] and len(res[0]['chosen']) == 2
     assert res[0]['labelled'] == res[1]['labelled']
-    assert [r['tracked'] for r in res] == [2 * 3, 2 * 3]
+    assert [r['tracked'] for r in res] == [2 * 4, 2 * 4]
+    assert res[0]['mean'] == res[1]['mean']
