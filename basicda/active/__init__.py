@@ -2,7 +2,7 @@
 functions, the label pool and budget schedule, and the run's output files
 (``docs/active-learning.md``)."""
 from .badge import badge_embedding, kmeanspp_seed
-from .bald import dropout_keep_mask, hash_uniform, mc_dropout_probs
+from .bald import dropout_keep_mask, hash_uniform, mc_dropout_probs, reference_pass_seed
 from .coreset import kcenter_greedy
 from .outputs import (ROUND_COLUMNS, index_text, labelled_from_files, pool_text,
                       read_index_file, rounds_csv_text, selected_text, sha256_text,
@@ -14,7 +14,8 @@ from .scores import (bald_scores, entropy_scores, least_confidence_scores, margi
 from .strategies import AL_STRATEGIES, build_strategy, select
 
 __all__ = ['badge_embedding', 'kmeanspp_seed', 'dropout_keep_mask', 'hash_uniform',
-           'mc_dropout_probs', 'kcenter_greedy', 'LabelPool', 'al_schedule', 'initial_set',
+           'mc_dropout_probs', 'reference_pass_seed', 'kcenter_greedy', 'LabelPool',
+           'al_schedule', 'initial_set',
            'round_seed', 'bald_scores', 'entropy_scores', 'least_confidence_scores',
            'margin_scores', 'top_b', 'AL_STRATEGIES', 'build_strategy', 'select',
            'ROUND_COLUMNS', 'index_text', 'labelled_from_files', 'pool_text', 'read_index_file',

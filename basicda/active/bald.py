@@ -6,12 +6,15 @@ only the head ``Dropout(p) -> Linear`` runs T times. Each mask entry is a pure
 function of (seed, pool index, t, d): a counter-based hash (SplitMix64), not a
 stateful generator, so the passes do not depend on batching, sharding, chunking or
 the number of processes.
+
+``bald_compat='reference'`` (``docs/active-learning.md`` §8) replaces those passes by
+T train-mode passes of the whole network; :func:`reference_pass_seed` seeds them.
 """
 import numpy as np
 
 from .scores import as_float64
 
-__all__ = ['hash_uniform', 'dropout_keep_mask', 'mc_dropout_probs']
+__all__ = ['hash_uniform', 'dropout_keep_mask', 'mc_dropout_probs', 'reference_pass_seed']
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -81,3 +84,17 @@ def mc_dropout_probs(feat, weight, bias, index, seed: int, passes: int, p: float
             e = np.exp(logits)
             out[t, rows] = e / e.sum(axis=1, keepdims=True)
     return out
+
+
+def reference_pass_seed(seed: int, t: int, rank: int) -> int:
+    """The torch seed of train-mode pass ``t`` on ``rank`` under
+    ``bald_compat='reference'``: the first uint32 of ``SeedSequence([seed, t, rank])``.
+
+    It seeds torch's generator once per pass, so the head's dropout masks (if any) are
+    drawn in batch order on each rank's shard: they depend on the batch size and the
+    number of processes, as the train-mode BN batch statistics do. The per-index
+    guarantee of :func:`dropout_keep_mask` holds for the default BALD only.
+    """
+    if t < 0 or rank < 0:
+        raise ValueError(f'pass t={t} and rank={rank} must be >= 0')
+    return int(np.random.SeedSequence([seed, t, rank]).generate_state(1, np.uint32)[0])

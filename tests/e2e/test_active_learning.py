@@ -123,6 +123,24 @@ def test_bald_runs_with_a_dropout_head_and_refuses_one_without(synfer_workdir):
     shutil.rmtree(osp.join(cwd, 'runs', 'al_bald0'), ignore_errors=True)
 
 
+def test_bald_compat_reference_reaches_the_loop(synfer_workdir):
+    """train_cfg.bald_compat='reference' through the config: the dropout-free head is
+    accepted, the warning names the consequence, and on the toy net without dropout every
+    train-mode pass agrees, so round 1's scores are 0 up to float noise
+    (docs/active-learning.md §8.1). (An unknown value is refused by check_strategy_head,
+    which the loop calls first: tests/basicda/engine/test_active_learning_loop.py.)"""
+    cwd = str(synfer_workdir)
+    out = _active(cwd, 'al_bald_ref', CONFIG, '--cfg-options', 'train_cfg.strategy=bald',
+                  'train_cfg.bald_compat=reference', 'train_cfg.points=2',
+                  'train_cfg.round_epochs=1')
+    assert 'the mutual information is ~0 and the ranking is float noise' in \
+        out.stdout + out.stderr
+    sel, _, scores = read_index_file(osp.join(cwd, 'runs', 'al_bald_ref', 'al',
+                                              'round_1_selected.txt'), scores=True)
+    assert len(sel) == 2 and np.abs(scores).max() < 1e-12
+    shutil.rmtree(osp.join(cwd, 'runs', 'al_bald_ref'), ignore_errors=True)
+
+
 def test_pretrained_and_continue_inits(synfer_workdir, tmp_path):
     from tests.hooks import ToyConvBackbone
 

@@ -41,9 +41,11 @@ from mmengine.runner import EpochBasedTrainLoop
 from torch.nn.utils import parametrize
 
 from basicda.active import (AL_STRATEGIES, LabelPool, al_schedule, initial_set,
-                            mc_dropout_probs, restart_due, round_seed, select, stop_reason,
-                            write_initial, write_pool, write_round_selection, write_rounds)
+                            mc_dropout_probs, reference_pass_seed, restart_due, round_seed,
+                            select, stop_reason, write_initial, write_pool,
+                            write_round_selection, write_rounds)
 from basicda.active.plot import write_learning_curve
+from basicda.engine.dist import broadcast_buffers
 from basicda.models.backbones import check_arch_meta
 from basicda.ops.embed import embed_by_index
 from basicda.ops.gather import broadcast_object, world_info
@@ -55,12 +57,14 @@ from .samplers import update_sampler_length
 __all__ = ['ActiveLearningLoop', 'STATE_KEY', 'normalise_encoder_keys', 'load_encoder',
            'reset_parameters',
            'pool_inputs', 'acquire', 'check_strategy_head', 'selection_loader_cfg',
-           'SELECTION_TRANSFORMS']
+           'SELECTION_TRANSFORMS', 'BALD_COMPATS', 'train_mode_mc_probs']
 
 #: message-hub key (hence checkpoint ``message_hub.runtime_info`` key) of the run's state
 STATE_KEY = 'active_learning'
 ROUND_INITS = ('pretrained', 'scratch', 'continue')
 SELECTION_TRANSFORMS = ('test', 'train')
+#: ``train_cfg.bald_compat``: None (ours) or 'reference' (docs/active-learning.md §8)
+BALD_COMPATS = (None, 'reference')
 _PREFIXES = ('module.', 'encoder.', 'backbone.')
 
 
@@ -138,8 +142,64 @@ def reset_parameters(module: torch.nn.Module) -> None:
 
 
 
+def _rng_devices(model) -> list:
+    """The accelerator the model runs on (for ``fork_rng``); none on CPU."""
+    for param in model.parameters():
+        if param.device.type == 'cuda':
+            return [param.device.index or 0]
+    return []
+
+
+def train_mode_mc_probs(model, loader, num_samples: int, seed_r: int,
+                        passes: int) -> torch.Tensor:
+    """BALD's passes as the reference ran them (``bald_compat='reference'``): the whole
+    network in train mode, ``passes`` times over ``loader``.
+
+    Each pass is one :func:`basicda.ops.embed.embed_by_index` over the pool with the
+    model in train mode: BN normalises with each batch's statistics and updates its
+    running statistics (``passes`` x batches updates), and the head's dropout, if any,
+    draws from torch's generator, seeded for pass t with
+    :func:`basicda.active.reference_pass_seed` (seed_r, t, rank) inside
+    ``torch.random.fork_rng`` (the caller's RNG state is left as it was). The outputs
+    therefore depend on the batch composition (batch size, number of processes). With
+    a dropout-free network and a deterministic loader every pass gives the same
+    probabilities, so the mutual information is ~0 (float noise). Each rank updates
+    its BN statistics from its own shard; afterwards every rank gets rank 0's
+    (:func:`basicda.engine.dist.broadcast_buffers`, the buffers a checkpoint saves). A
+    collective.
+
+    Args:
+        model: as in :func:`pool_inputs`; left in its previous train/eval mode.
+        loader: the pool (``sample_idx`` per item), as in :func:`pool_inputs`.
+        num_samples: N, the pool size. seed_r: the round seed. passes: T.
+
+    Returns:
+        (T, N, C) float64 softmax probabilities, rows by pool index.
+    """
+    rank = world_info()[0]
+
+    def forward(batch):
+        data = model.data_preprocessor(batch, False)
+        logits = model.head(model.backbone(data['inputs']))
+        return data['data_samples']['sample_idx'], dict(logits=logits.float())
+    was_training = model.training
+    out = []
+    try:
+        model.train()
+        with torch.random.fork_rng(devices=_rng_devices(model)):
+            for t in range(passes):
+                torch.manual_seed(reference_pass_seed(seed_r, t, rank))
+                logits = embed_by_index(loader, forward, num_samples)['logits']
+                out.append(torch.softmax(logits.cpu().double(), 1))
+    finally:
+        model.train(was_training)
+    broadcast_buffers(model)
+    return torch.stack(out)
+
+
 def pool_inputs(model, loader, pool: LabelPool, strategy: str, seed_r: int,
-                mc_passes: int = 10, dropout_p: float = 0.0) -> dict:
+                mc_passes: int = 10, dropout_p: float = 0.0,
+                bald_compat: Optional[str] = None) -> dict:
     """The strategy's inputs for the unlabelled part of ``pool``, in U order.
 
     Every rank embeds its shard of ``loader`` (the pool, un-augmented, unshuffled,
@@ -155,6 +215,9 @@ def pool_inputs(model, loader, pool: LabelPool, strategy: str, seed_r: int,
         pool: which pool indices are labelled.
         strategy: the registered strategy (decides whether ``mc_prob`` is computed).
         seed_r: the round seed (BALD's masks); mc_passes: T; dropout_p: the head's p.
+        bald_compat: None (ours: :func:`basicda.active.mc_dropout_probs` on h, BN in
+            eval mode) or ``'reference'`` (:func:`train_mode_mc_probs`, after the eval
+            pass that gives ``prob`` and ``feat``; it changes BN running statistics).
 
     Returns:
         dict: ``unlabelled`` (U,) pool indices, ``prob`` (U, C) softmax, ``feat``
@@ -177,7 +240,10 @@ def pool_inputs(model, loader, pool: LabelPool, strategy: str, seed_r: int,
     unl, lab = pool.unlabelled, pool.labelled
     inputs = dict(unlabelled=unl, prob=torch.softmax(logits, 1).numpy()[unl],
                   feat=feat[unl], feat_labelled=feat[lab])
-    if 'mc_prob' in AL_STRATEGIES.get(strategy).requires:
+    if 'mc_prob' in AL_STRATEGIES.get(strategy).requires and bald_compat == 'reference':
+        mc = train_mode_mc_probs(model, loader, pool.n, seed_r, mc_passes)
+        inputs['mc_prob'] = mc.numpy()[:, unl]
+    elif 'mc_prob' in AL_STRATEGIES.get(strategy).requires:
         fc = model.head.fc
         inputs['mc_prob'] = mc_dropout_probs(
             feat[unl], fc.weight.detach().cpu().double().numpy(),
@@ -186,14 +252,16 @@ def pool_inputs(model, loader, pool: LabelPool, strategy: str, seed_r: int,
 
 
 def acquire(model, loader, pool: LabelPool, strategy: str, b: int, seed_r: int,
-            mc_passes: int = 10, dropout_p: float = 0.0):
+            mc_passes: int = 10, dropout_p: float = 0.0, bald_compat: Optional[str] = None):
     """One selection: :func:`pool_inputs` on every rank, the strategy on rank 0,
     broadcast; every rank labels the same ``b`` items in ``pool``. A collective.
+    ``bald_compat``: see :func:`pool_inputs`.
 
     Returns:
         tuple: (b,) pool indices in selection order and (b,) float64 scores.
     """
-    inputs = pool_inputs(model, loader, pool, strategy, seed_r, mc_passes, dropout_p)
+    inputs = pool_inputs(model, loader, pool, strategy, seed_r, mc_passes, dropout_p,
+                         bald_compat)
     result = None
     if world_info()[0] == 0:
         pos, scores = select(strategy, inputs, b, seed_r)
@@ -203,10 +271,15 @@ def acquire(model, loader, pool: LabelPool, strategy: str, b: int, seed_r: int,
     return chosen, scores
 
 
-def check_strategy_head(strategy: str, head) -> float:
-    """The head's dropout p; BALD refuses a head without dropout."""
+def check_strategy_head(strategy: str, head, bald_compat: Optional[str] = None) -> float:
+    """The head's dropout p; BALD refuses a head without dropout unless
+    ``bald_compat='reference'`` (the reference's dropout-free network). An unknown
+    ``bald_compat`` is an error naming ``train_cfg.bald_compat``."""
+    if bald_compat not in BALD_COMPATS:
+        raise ValueError(f'train_cfg.bald_compat must be one of {BALD_COMPATS}, got '
+                         f'{bald_compat!r}')
     p = float(getattr(head, 'dropout_p', 0.0))
-    if strategy == 'bald' and p <= 0:
+    if strategy == 'bald' and p <= 0 and bald_compat != 'reference':
         raise ValueError("strategy='bald' needs a head with dropout (model.head.dropout="
                          '0.5): without it the MC passes agree and the mutual information '
                          'is 0 (docs/active-learning.md §3.6)')
@@ -243,6 +316,10 @@ class ActiveLearningLoop(EpochBasedTrainLoop):
         selection_transform (str): ``'test'`` scores the pool un-augmented; ``'train'``
             with the training pipeline, as the reference does (:func:`selection_loader_cfg`).
             Default: ``'test'``.
+        bald_compat (str, optional): None runs BALD's passes through the dropout head
+            only, BN in eval mode; ``'reference'`` runs the whole network in train mode
+            (:func:`train_mode_mc_probs`; BN running statistics change, p_head = 0
+            allowed), logged as a warning. Default: None.
     """
 
     def __init__(self, runner, dataloader, pool_dataloader: dict, strategy: str,
@@ -252,7 +329,7 @@ class ActiveLearningLoop(EpochBasedTrainLoop):
                  min_diff: float = 0.001, restart_at: Sequence[int] = (49, 99, 149),
                  restart_below: float = 0.2, metric: str = 'test/accuracy',
                  mc_passes: int = 10, seed: Optional[int] = None, al_dir: str = 'al',
-                 selection_transform: str = 'test') -> None:
+                 selection_transform: str = 'test', bald_compat: Optional[str] = None) -> None:
         super().__init__(runner, dataloader, max_epochs=points * round_epochs,
                          val_begin=10 ** 9, val_interval=1)
         dataset = self.dataloader.dataset
@@ -278,7 +355,20 @@ class ActiveLearningLoop(EpochBasedTrainLoop):
             if not hasattr(model, name):
                 raise TypeError(f'ActiveLearningLoop needs a model with .backbone and .head, '
                                 f'got {type(model).__name__}')
-        self.dropout_p = check_strategy_head(strategy, model.head)
+        self.dropout_p = check_strategy_head(strategy, model.head, bald_compat)
+        self.bald_compat = bald_compat
+        if bald_compat == 'reference' and strategy != 'bald':
+            print_log(f"train_cfg.bald_compat='reference' has no effect with strategy="
+                      f'{strategy!r} (BALD only)', logger='current', level=30)
+        elif bald_compat == 'reference':
+            msg = ("train_cfg.bald_compat='reference' (the reference behaviour, not the "
+                   f'default): BALD runs the whole network {mc_passes} times in train mode, so '
+                   'BN uses batch statistics, the passes overwrite its running statistics and '
+                   'the scores depend on the batch composition')
+            if self.dropout_p == 0:
+                msg += ('; with model.head.dropout=0 every pass agrees, so the mutual '
+                        'information is ~0 and the ranking is float noise')
+            print_log(msg + ' (docs/active-learning.md §8)', logger='current', level=30)
         self.pool_dataloader_cfg = selection_loader_cfg(
             pool_dataloader, runner.cfg.get('train_dataloader'), selection_transform)
         self.selection_transform = selection_transform
@@ -344,13 +434,16 @@ class ActiveLearningLoop(EpochBasedTrainLoop):
             state = dict(round=0, labelled=labelled.tolist(), accs=[], restarts=0,
                          init_pending='round', rows=[], pool_sha256=pool_sha,
                          encoder_sha256=enc_sha, seed=self.seed, strategy=self.strategy,
-                         round_init=self.round_init, round_start=None)
+                         round_init=self.round_init, round_start=None,
+                         bald_compat=self.bald_compat)
         else:
             for key, found in (('pool_sha256', pool_sha), ('encoder_sha256', enc_sha),
                                ('seed', self.seed), ('strategy', self.strategy),
-                               ('round_init', self.round_init)):
-                if state[key] != found:
-                    raise ValueError(f'the checkpoint was written with {key}={state[key]!r}, '
+                               ('round_init', self.round_init),
+                               ('bald_compat', self.bald_compat)):
+                written = state.get(key)  # bald_compat: absent (None) in older checkpoints
+                if written != found:
+                    raise ValueError(f'the checkpoint was written with {key}={written!r}, '
                                      f'this run has {found!r}: resume with the same pool, '
                                      'encoder and train_cfg')
             state = copy.deepcopy(state)
@@ -455,7 +548,7 @@ class ActiveLearningLoop(EpochBasedTrainLoop):
         """Round r's selection (after training round r-1): b more labels."""
         chosen, scores = acquire(self._model, self.pool_loader, self.pool, self.strategy,
                                  self.budget, round_seed(self.seed, r), self.mc_passes,
-                                 self.dropout_p)
+                                 self.dropout_p, self.bald_compat)
         if world_info()[0] == 0:
             write_round_selection(self.al_dir, r, chosen, scores, self.pool.labelled,
                                   self.sample_ids)

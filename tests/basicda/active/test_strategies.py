@@ -8,8 +8,8 @@ from scipy.stats import entropy as scipy_entropy
 
 from basicda.active import (AL_STRATEGIES, badge_embedding, bald_scores, dropout_keep_mask,
                             entropy_scores, kcenter_greedy, kmeanspp_seed,
-                            least_confidence_scores, margin_scores, mc_dropout_probs, select,
-                            top_b)
+                            least_confidence_scores, margin_scores, mc_dropout_probs,
+                            reference_pass_seed, select, top_b)
 
 P = [[0.5, 0.5, 0], [0.9, 0.05, 0.05], [1 / 3, 1 / 3, 1 / 3]]
 
@@ -124,6 +124,18 @@ def test_dropout_masks_rate_and_keys():
     assert not np.array_equal(dropout_keep_mask(7, [5], 4, 64, 0.5), m[[5]])
     with pytest.raises(ValueError, match='BALD needs a dropout probability'):
         dropout_keep_mask(7, [0], 0, 4, 0.0)
+
+
+def test_reference_pass_seed_keys():
+    """bald_compat='reference': one torch seed per (round seed, pass, rank), a uint32
+    from numpy's SeedSequence (the same construction as round_seed)."""
+    seeds = {reference_pass_seed(1234, t, rank) for t in range(10) for rank in range(2)}
+    assert len(seeds) == 20 and all(0 <= s < 2 ** 32 for s in seeds)
+    assert reference_pass_seed(1234, 3, 1) == reference_pass_seed(1234, 3, 1)
+    assert reference_pass_seed(1234, 3, 1) == int(
+        np.random.SeedSequence([1234, 3, 1]).generate_state(1, np.uint32)[0])
+    with pytest.raises(ValueError, match='must be >= 0'):
+        reference_pass_seed(1234, -1, 0)
 
 
 def test_mc_dropout_independent_of_batching_and_matches_torch():

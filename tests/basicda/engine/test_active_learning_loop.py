@@ -1,6 +1,8 @@
 """The active-learning run's pieces: selection identical with 1 and 2 processes (a pool
 of 37 forces uneven shards), the pool dataset reading labels only on selection, BALD's
-refusal of a dropout-free head, encoder key normalisation, re-initialisation."""
+refusal of a dropout-free head, encoder key normalisation, re-initialisation, and
+``bald_compat='reference'`` (train-mode BALD, docs/active-learning.md §8.1)."""
+import copy
 import json
 import os.path as osp
 
@@ -10,11 +12,11 @@ import torch
 from mmengine.dataset import DefaultSampler, default_collate
 from torch.utils.data import DataLoader, Dataset
 
-from basicda.active import AL_STRATEGIES, LabelPool, initial_set
+from basicda.active import AL_STRATEGIES, LabelPool, bald_scores, initial_set
 from basicda.datasets import ActivePoolDataset
 from basicda.engine.loops.active_learning_loop import (acquire, check_strategy_head,
                                                        load_encoder, normalise_encoder_keys,
-                                                       reset_parameters)
+                                                       pool_inputs, reset_parameters)
 from basicda.models.heads import LinearClsHead
 from basicda.registry import DATASETS, MODELS
 from tests.dist_utils import spawn_gloo
@@ -66,10 +68,13 @@ def _select_all(batch_size=5):
 def _worker(rank, world_size, folder):
     with open(osp.join(folder, f'rank{rank}.json'), 'w') as f:
         json.dump(_select_all(batch_size=3), f)
+    _reference_worker(rank, folder)
 
 
 @pytest.mark.slow
 def test_selection_is_identical_with_one_and_two_processes(tmp_path):
+    """Every strategy, 1 vs 2 gloo processes; the same spawn also runs bald_compat=
+    'reference' on 2 processes (:func:`_check_reference_two_processes`)."""
     single = _select_all()
     assert set(single) == {'random', 'entropy', 'margin', 'least_confidence', 'coreset',
                            'badge', 'bald'}
@@ -79,6 +84,7 @@ def test_selection_is_identical_with_one_and_two_processes(tmp_path):
             _assert_same_selection(json.load(f), single)
     for name, res in single.items():
         assert len(res['chosen']) == B and len(res['labelled']) == N_INIT + B, name
+    _check_reference_two_processes(tmp_path)
 
 
 def _assert_same_selection(found, expected):
@@ -217,3 +223,163 @@ def test_selection_loader_cfg_switch():
         selection_loader_cfg(pool, train, 'augmented')
     with pytest.raises(KeyError, match='train_dataloader.dataset.dataset.pipeline'):
         selection_loader_cfg(pool, dict(dataset=dict(type='FaceDataset')), 'train')
+
+
+# -- bald_compat='reference' (docs/active-learning.md §8): the reference's train-mode BALD --
+
+
+@MODELS.register_module(force=True)
+class ToyBNBackbone(torch.nn.Module):
+    """conv -> BatchNorm -> ReLU -> mean pool: (B, 3, H, W) -> (B, width), with BN
+    running statistics to watch."""
+
+    def __init__(self, width: int = 4) -> None:
+        super().__init__()
+        self.net = torch.nn.Sequential(
+            torch.nn.Conv2d(3, width, 3, stride=2, padding=1), torch.nn.BatchNorm2d(width),
+            torch.nn.ReLU(), torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten())
+        self.out_dim = width
+
+    def forward(self, x):
+        return self.net(x)
+
+
+def _bn_model(dropout):
+    torch.manual_seed(0)
+    return MODELS.build(dict(
+        type='ImageClassifier', num_classes=3,
+        backbone=dict(type='ToyBNBackbone', width=4),
+        head=dict(type='LinearClsHead', dropout=dropout),
+        data_preprocessor=dict(type='ImgDataPreprocessor', mean=[127.5] * 3, std=[51.0] * 3)))
+
+
+def _pool_loader(n=10, batch_size=4):
+    data = ToyImages(n)
+    return DataLoader(data, batch_size=batch_size, collate_fn=default_collate,
+                      sampler=DefaultSampler(data, shuffle=False, round_up=False))
+
+
+def _bn_buffers(model):
+    return {k: v.clone() for k, v in model.state_dict().items() if 'net.1.' in k}
+
+
+def test_bald_compat_unknown_value_is_refused_naming_the_key():
+    head = LinearClsHead(8, 3, dropout=0.5)
+    with pytest.raises(ValueError, match=r"train_cfg\.bald_compat must be one of .*'refrence'"):
+        check_strategy_head('bald', head, bald_compat='refrence')
+    with pytest.raises(ValueError, match=r'train_cfg\.bald_compat'):
+        check_strategy_head('margin', head, bald_compat='ours')
+
+
+def test_bald_compat_reference_accepts_a_dropout_free_head_the_default_refuses():
+    with pytest.raises(ValueError, match="strategy='bald' needs a head with dropout"):
+        check_strategy_head('bald', LinearClsHead(8, 3))
+    with pytest.raises(ValueError, match="strategy='bald' needs a head with dropout"):
+        check_strategy_head('bald', LinearClsHead(8, 3), bald_compat=None)
+    assert check_strategy_head('bald', LinearClsHead(8, 3), bald_compat='reference') == 0.0
+
+
+@pytest.mark.parametrize('bald_compat', [None, 'reference'])
+def test_bald_selection_changes_bn_running_stats_only_under_reference(bald_compat):
+    """Default: BN in eval mode, buffers untouched. 'reference': T train-mode passes over
+    the pool, so the buffers equal those of a copy that ran the same T x batches
+    train-mode forwards (an independent replay); the model's mode is restored."""
+    model, loader = _bn_model(0.5), _pool_loader()
+    replay = copy.deepcopy(model)
+    before = _bn_buffers(model)
+    model.eval()
+    pool = LabelPool(10, [0, 5])
+    acquire(model, loader, pool, 'bald', 2, SEED_R, mc_passes=3, dropout_p=0.5,
+            bald_compat=bald_compat)
+    assert not model.training
+    after = _bn_buffers(model)
+    if bald_compat is None:
+        for k in before:
+            assert torch.equal(after[k], before[k]), k
+        return
+    assert int(after['backbone.net.1.num_batches_tracked']) == 3 * 3  # 3 passes x 3 batches
+    assert not torch.equal(after['backbone.net.1.running_mean'],
+                           before['backbone.net.1.running_mean'])
+    replay.train()
+    with torch.no_grad():
+        for _ in range(3):
+            for batch in loader:
+                replay.backbone(replay.data_preprocessor(batch, False)['inputs'])
+    for k, v in _bn_buffers(replay).items():
+        torch.testing.assert_close(after[k], v, rtol=0, atol=1e-6, msg=k)
+
+
+def test_bald_compat_reference_without_dropout_gives_zero_mutual_information():
+    """p_head = 0 under 'reference': each pass is a train-mode forward of the same
+    batches, so all T passes give the same p (checked against a hand replay, batch by
+    batch, of the train-mode network) and the score H(mean p) - mean H(p) = H(p) - H(p)
+    is 0 up to float rounding. The default refuses this head."""
+    model, loader = _bn_model(0.0), _pool_loader()
+    replay = copy.deepcopy(model).train()
+    model.eval()  # the passes must switch to train mode themselves
+    pool = LabelPool(10, [0, 5])
+    inputs = pool_inputs(model, loader, pool, 'bald', SEED_R, mc_passes=4,
+                         bald_compat='reference')
+    mc = inputs['mc_prob']
+    assert mc.shape == (4, 8, 3)
+    for t in range(1, 4):
+        np.testing.assert_array_equal(mc[t], mc[0])
+    with torch.no_grad():
+        rows = [torch.softmax(replay(replay.data_preprocessor(batch, False)['inputs'],
+                                     mode='tensor').double(), 1) for batch in loader]
+    np.testing.assert_allclose(mc[0], torch.cat(rows).numpy()[pool.unlabelled], atol=1e-6)
+    # train mode: batch statistics, not the eval-mode probabilities
+    assert np.abs(mc[0] - inputs['prob']).max() > 1e-3
+    assert np.abs(bald_scores(mc)).max() < 1e-12
+    with pytest.raises(ValueError, match="strategy='bald' needs a head with dropout"):
+        check_strategy_head('bald', model.head)
+
+
+def test_bald_compat_reference_is_seeded_and_leaves_the_rng_alone():
+    """With a dropout head the train-mode passes differ (torch's dropout, seeded per
+    pass from the round seed): the same round seed gives the same passes, another seed
+    others. The passes draw nothing from the caller's torch RNG: it ends as after the
+    default path (whose one eval pass's DataLoader draws a seed in both)."""
+    def mc(seed_r, model=None):
+        return pool_inputs(model or _bn_model(0.5), _pool_loader(), LabelPool(10, [0, 5]),
+                           'bald', seed_r, mc_passes=3, bald_compat='reference')['mc_prob']
+    a = mc(SEED_R)
+    np.testing.assert_array_equal(mc(SEED_R), a)
+    assert np.abs(mc(SEED_R + 1) - a).max() > 1e-6
+    assert np.abs(a[1] - a[0]).max() > 1e-6  # dropout differs between passes
+    states = []
+    for compat in (None, 'reference'):
+        model = _bn_model(0.5)
+        pool_inputs(model, _pool_loader(), LabelPool(10, [0, 5]), 'bald', SEED_R,
+                    mc_passes=3, dropout_p=0.5, bald_compat=compat)
+        states.append(torch.get_rng_state())
+    assert torch.equal(states[0], states[1])
+
+
+
+def _reference_worker(rank, folder):
+    """bald_compat='reference' on 2 processes (run by :func:`_worker`, sharing its spawn)."""
+    model, loader = _bn_model(0.0), _pool_loader(n=13, batch_size=2)
+    pool = LabelPool(13, [0, 5])
+    chosen, _ = acquire(model, loader, pool, 'bald', 2, SEED_R, mc_passes=2,
+                        bald_compat='reference')
+    bn = model.backbone.net[1]
+    with open(osp.join(folder, f'reference_rank{rank}.json'), 'w') as f:
+        json.dump(dict(chosen=np.asarray(chosen).tolist(), tracked=int(bn.num_batches_tracked),
+                       mean=[repr(float(v)) for v in bn.running_mean],
+                       labelled=pool.labelled.tolist()), f)
+
+
+def _check_reference_two_processes(folder):
+    """The train-mode passes are collectives like the default's: both ranks finish and
+    label the same items. Each rank's BN runs its own shard once per pass (13 items over
+    2 ranks in batches of 2: 4 batches on rank 0, 3 on rank 1), then every rank holds
+    rank 0's statistics (2 passes x 4 batches)."""
+    res = []
+    for rank in range(2):
+        with open(folder / f'reference_rank{rank}.json') as f:
+            res.append(json.load(f))
+    assert res[0]['chosen'] == res[1]['chosen'] and len(res[0]['chosen']) == 2
+    assert res[0]['labelled'] == res[1]['labelled']
+    assert [r['tracked'] for r in res] == [2 * 4, 2 * 4]
+    assert res[0]['mean'] == res[1]['mean']
