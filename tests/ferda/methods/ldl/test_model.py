@@ -135,6 +135,26 @@ def test_bank_mode_state_holds_the_bank_and_refuses_an_online_checkpoint():
         other.load_method_state_dict(_model().method_state_dict())
 
 
+def test_bank_left_out_of_the_state_when_asked():
+    """bank_in_checkpoint=False: the state has no bank tensors; loading it leaves the bank
+    unfilled (for LDLBankRefreshHook), even into a model that would save its bank."""
+    model = _model(neighbour_source='bank', bank_in_checkpoint=False)
+    _fill_bank(model, torch.randn(N, IN_DIM))
+    state = model.method_state_dict()
+    assert not {'bank_feat', 'bank_prob', 'bank_filled'} & set(state)
+    assert state['bank_in_checkpoint'] is False
+    for kwargs in (dict(bank_in_checkpoint=False), {}):
+        other = _model(neighbour_source='bank', **kwargs)
+        _fill_bank(other, torch.randn(N, IN_DIM))
+        other.load_method_state_dict(state)
+        assert torch.equal(other.lam_hat, model.lam_hat)
+        assert not bool(other.bank_filled.any())
+        with pytest.raises(RuntimeError, match='the bank is not filled'):
+            other.train_step(_batch(other, torch.zeros(N, IN_DIM), [0])[0], None)
+    with pytest.raises(TypeError, match="bank_in_checkpoint must be True or False, got 'no'"):
+        _model(neighbour_source='bank', bank_in_checkpoint='no')
+
+
 def test_bad_inputs():
     model = _model()
     with pytest.raises(ValueError, match=r'expects inputs \(B, 3, \.\.\.\)'):
