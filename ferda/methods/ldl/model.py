@@ -206,13 +206,10 @@ class LDLModel(BaseModel):
                          '(training goes through train_step)')
 
     @torch.no_grad()
-    def refresh_bank(self, loader) -> None:
-        """Bank mode: refill the feature and prediction bank with one eval-mode pass
-        over ``loader`` (sequential, sharded without padding; rows of every rank
-        gathered by dataset index through :func:`embed_by_index`). Every row must be
-        filled."""
-        if self.neighbour_source != 'bank':
-            raise RuntimeError("LDL: refresh_bank needs neighbour_source='bank'")
+    def _embed(self, loader) -> Dict[str, Tensor]:
+        """One eval-mode pass over ``loader`` (sequential, sharded without padding):
+        ``index`` (M,), ``feat`` (M, D) and ``prob`` (M, C) of every rank's rows, gathered
+        by dataset index through :func:`embed_by_index`; every row must be reached."""
         was_training = self.training
         self.eval()
 
@@ -222,14 +219,46 @@ class LDLModel(BaseModel):
             return data['data_samples']['sample_idx'], dict(feat=h, prob=logits.softmax(1))
 
         try:
-            rows = embed_by_index(loader, forward, self.num_samples, device=self.bank_feat.device)
+            return embed_by_index(loader, forward, self.num_samples, device=self.centres.device)
         finally:
             self.train(was_training)
+
+    @torch.no_grad()
+    def refresh_bank(self, loader) -> None:
+        """Bank mode: refill the feature and prediction bank with one eval-mode pass
+        over ``loader`` (:meth:`_embed`). Every row must be filled."""
+        if self.neighbour_source != 'bank':
+            raise RuntimeError("LDL: refresh_bank needs neighbour_source='bank'")
+        rows = self._embed(loader)
         self.bank_feat[rows['index']] = rows['feat'].float()
         self.bank_prob[rows['index']] = rows['prob'].float()
         self.bank_filled[rows['index']] = True
         if not bool(self.bank_filled.all()):
             raise RuntimeError(f'LDL bank: {int((~self.bank_filled).sum())} rows unfilled')
+
+    @torch.no_grad()
+    def target_distributions(self, loader) -> Tensor:
+        """The target t (N, C) of every training row under the current model
+        (``docs/ldl.md`` §2.3, :func:`label_distribution_target`): the stored label's
+        one-hot mixed by the trust sigma(lambda_hat) with the kernel- and score-weighted
+        mean of the neighbours' predictions, features and predictions from one eval-mode
+        pass over ``loader`` (:meth:`_embed`, e.g. the training set through the test
+        transforms) and scores from the scoring net in eval mode."""
+        if self.num_samples == 0:
+            raise RuntimeError('LDL: method state not initialised (init_state)')
+        rows = self._embed(loader)  # every row once, or embed_by_index raises
+        h = torch.zeros(self.num_samples, self.feature_dim, device=self.centres.device)
+        p = torch.zeros(self.num_samples, self.num_classes, device=self.centres.device)
+        h[rows['index']], p[rows['index']] = rows['feat'].float(), rows['prob'].float()
+        was_training = self.scoring.training
+        self.scoring.eval()
+        try:
+            s = self.scoring(h, h[self.neighbours])  # (N, K)
+        finally:
+            self.scoring.train(was_training)
+        t, _ = label_distribution_target(self.labels, p[self.neighbours], self.kernel, s,
+                                         torch.sigmoid(self.lam_hat[:, 0]))
+        return t
 
     def _neighbour_outputs(self, xn: Tensor, nidx: Tensor, b: int, k: int):
         """(HN (B, K, D), QN (B, K, C)), no gradient: online forwards or the bank."""

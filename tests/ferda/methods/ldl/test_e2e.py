@@ -204,3 +204,39 @@ def test_occlusion_grid_and_trust_of_the_run(straight, synfer_workdir):
     report = json.loads((straight / 'trust.json').read_text())
     assert report['n_flipped'] == 1 and report['n_flipped_not_in_train'] == 0
     assert report['lambda_mean_flipped'] == pytest.approx(lam[0], abs=1e-9)
+
+
+def test_trust_blend_reports_the_ambiguity_kl(straight, synfer_workdir):
+    """``ferda trust --blend``: over the training rows SynFER blended from two classes, the
+    mean KL from the blend weights to LDL's target and to the one-hot label. Counts and the
+    one-hot number are recomputed from synfer_meta.csv and trust.csv with numpy."""
+    import csv
+
+    config = str(straight / 'ldl_straight.py')
+    ckpt = str(straight / 'epoch_2.pth')
+    proc = run(['python', '-m', 'ferda.tools.cli', 'trust', config, ckpt, '--blend',
+                '--out', str(synfer_workdir / 'kl')], cwd=synfer_workdir)
+    report = json.loads((synfer_workdir / 'kl' / 'ambiguity_kl.json').read_text())
+    assert 'mean KL(blend || target)' in proc.stdout and 'LDL target t' in proc.stdout
+    rows = [r.split(',') for r in (synfer_workdir / 'kl' / 'trust.csv').read_text().split()[1:]]
+    ids, labels = [r[0] for r in rows], np.array([int(r[1]) for r in rows])
+    with open(synfer_workdir / 'data' / 'synfer' / 'lab' / 'synfer_meta.csv') as f:
+        meta = {r['sample_id']: r for r in csv.DictReader(f)}
+    names = ('Surprise', 'Fear', 'Disgust', 'Happiness', 'Sadness', 'Anger', 'Neutral')
+    w = np.array([[float(meta[i][f'w_{n}']) for n in names] for i in ids])
+    w /= w.sum(1, keepdims=True)
+    amb = (w > 0).sum(1) >= 2
+    assert report['n'] == len(ids) and report['n_ambiguous'] == int(amb.sum()) > 0
+    onehot = np.eye(7)[labels[amb]]
+    with np.errstate(divide='ignore', invalid='ignore'):
+        kl_1 = np.where(w[amb] > 0, w[amb] * np.log(w[amb] / (onehot + 1e-10)), 0).sum(1)
+    assert report['kl_onehot_mean'] == pytest.approx(kl_1.mean(), rel=1e-9)
+    # t keeps (1 - lambda) of its mass on the neighbours' softmax, so it is far closer
+    assert 0 < report['kl_target_mean'] < report['kl_onehot_mean']
+    assert report['frac_target_closer'] == 1.0
+
+    # a config whose training reader reads no synfer_meta.csv must name the file
+    from ferda.tools.trust import _blend_file
+    with pytest.raises(SystemExit, match=r'reads no synfer_meta.csv; name the blend-weight '
+                                         r'file: --blend META_CSV'):
+        _blend_file(dict(type='RafDbReader'), 'auto', 'x.py')
