@@ -1,9 +1,11 @@
 """LDL end to end on a tiny SynFER through experiments/ldl.sh (tests/configs/tiny_ldl_synfer.py:
 2 epochs of 3 iterations, K = 2 neighbours from the generator's valence-arousal; online and
-bank mode), and resume
+bank mode, the bank refreshed every 2nd epoch), and resume
 after SIGKILL: a run killed right after the checkpoint of epoch 1 (before its validation) and
 resumed ends bit-identical to the uninterrupted run (weights, Adam state, trust, velocity,
-centres, logged losses); a resume with another neighbour table is refused."""
+centres, the bank, logged losses); a resume with another neighbour table is refused; a bank left
+out of the checkpoint is refreshed on resume with a warning. Also ``ferda occlusion`` and
+``ferda trust`` (with ``--blend``) on the run."""
 import glob
 import json
 import os.path as osp
@@ -147,7 +149,8 @@ def test_bank_left_out_of_the_checkpoint_is_refreshed_on_resume(bank_straight, s
     from basicda.engine.checkpoint import safe_load
 
     _, killed = _kill_and_resume(synfer_workdir, 'ldl_bank_nobank', base=TINY_BANK,
-                                 extra='model = dict(bank_in_checkpoint=False)\n')
+                                 extra='model = dict(bank_in_checkpoint=False)\n'
+                                 'train_cfg = dict(max_epochs=2)\n')
     full = safe_load(bank_straight / 'epoch_1.pth')['method_state']
     lean = safe_load(killed / 'epoch_1.pth')['method_state']
     assert not {'bank_feat', 'bank_prob', 'bank_filled'} & set(lean)
@@ -159,8 +162,8 @@ def test_bank_left_out_of_the_checkpoint_is_refreshed_on_resume(bank_straight, s
     text = _resumed_log(killed)
     assert 'WARNING' in text and ('resumed at epoch 1 from a checkpoint without the bank '
                                   '(model.bank_in_checkpoint=False)') in text
-    assert 'epoch 1: bank refreshed' in text and 'epoch 2: bank refreshed' in text
-    end = safe_load(killed / 'epoch_3.pth')['method_state']
+    assert 'off the refresh interval 2' in text and 'epoch 1: bank refreshed' in text
+    end = safe_load(killed / 'epoch_2.pth')['method_state']
     assert 'bank_feat' not in end and (killed / 'results.json').is_file()
 
 
