@@ -11,7 +11,7 @@
     ferda results RUN_DIR... [--group-by ..] tables of finished runs, mean +- std over seeds
     ferda al-plot RUN_DIR... [--out PNG]     overlay active-learning curves (mean +- std)
     ferda noise --ann F --format .. --rate R --seed S --out O   seeded noisy label file
-    ferda trust CONFIG CHECKPOINT [--flips F]   LDL trust per sample, AUROC for flipped rows
+    ferda trust CONFIG CHECKPOINT [--flips F] [--blend [CSV]]   LDL trust per sample, AUROC, KL
     ferda occlusion CONFIG CHECKPOINT [...]  lower-face occlusion grid -> occlusion.csv
     ferda dvscl-select --list-root R --intensity au.csv --threshold T --out O
                                              DVSCL pool lists filtered by AU intensity
@@ -31,7 +31,8 @@ COMMANDS = {
     'results': ('ferda.tools.results', 'tables and plots of finished runs (mean ± std)'),
     'al-plot': ('ferda.tools.al_plot', 'overlay active-learning runs by strategy and init'),
     'noise': ('ferda.tools.noise', 'a seeded noisy copy of a label file (exact flip count)'),
-    'trust': ('ferda.tools.trust', 'LDL trust per sample; AUROC for finding flipped labels'),
+    'trust': ('ferda.tools.trust', 'LDL trust per sample; AUROC for finding flipped labels; '
+              'KL of targets to SynFER blend weights'),
     'occlusion': ('ferda.tools.occlusion', 'lower-face occlusion grid of a checkpoint'),
     'dvscl-select': ('ferda.tools.dvscl_select',
                      'DVSCL: the pre-training lists filtered by AU intensity'),

@@ -8,6 +8,14 @@ lambda[, flipped]) and ``trust.json`` (:func:`ferda.methods.ldl.trust.trust_repo
 lambda overall and per class; with ``--flips``, the ``*.flips.csv`` of the ``ferda noise``
 copy trained on, the mean on flipped and clean rows and the AUROC of 1 - lambda) into
 ``--out`` (default: the checkpoint's folder).
+
+``--blend [META_CSV]`` (SynFER; without a value the ``synfer_meta.csv`` the training reader
+already reads) adds ``ambiguity_kl.json`` and a small table: over the training rows the
+generator blended from two classes (``w_<Class>`` columns), the mean KL from the blend weights
+to LDL's target t under the checkpoint's model
+(:meth:`~ferda.methods.ldl.model.LDLModel.target_distributions`: one eval-mode pass over the
+training set through ``val_dataloader``'s transforms), against the mean KL to the one-hot
+label (:func:`ferda.methods.ldl.trust.ambiguity_kl_report`).
 """
 import argparse
 import json
@@ -32,6 +40,61 @@ def _train_reader_cfg(cfg: Config) -> dict:
     return dataset.dataset.reader
 
 
+def _blend_file(reader_cfg: dict, value: str, config: str) -> str:
+    """``--blend``'s file: the value, or for ``auto`` the training reader's SynFER meta CSV."""
+    if value != 'auto':
+        return value
+    extras = reader_cfg.get('extras_file') if reader_cfg.get('type') == 'ExtrasCsvReader' else None
+    if extras is None or osp.basename(extras) != 'synfer_meta.csv':
+        raise SystemExit(f'ferda trust: the training reader of {config} reads no synfer_meta.csv; '
+                         'name the blend-weight file: --blend META_CSV')
+    return extras
+
+
+def ambiguity_kl(cfg: Config, ckpt: dict, reader_cfg: dict, class_names, ids,
+                 blend_file: str) -> dict:
+    """The ``--blend`` report (module docstring) of checkpoint ``ckpt`` (a loaded dict)."""
+    from mmengine.dataset import default_collate
+    from torch.utils.data import DataLoader
+
+    from basicda.datasets.multi_view import PipelineView
+    from basicda.datasets.transforms import build_pipeline
+    from ferda.methods.ldl.trust import ambiguity_kl_report
+    from ferda.registry import DATASETS, MODELS
+
+    columns = {f'w_{name}': 'float' for name in class_names}
+    records = DATASETS.build(dict(type='ExtrasCsvReader', reader=reader_cfg,
+                                  extras_file=blend_file, columns=columns)).load()
+    if [r.sample_id for r in records] != list(ids):
+        raise ValueError(f'{blend_file}: read with the training reader, it gives other rows '
+                         'than the training set')
+    blend = np.asarray([[r.extras[col] for col in columns] for r in records], dtype=np.float64)
+    dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    model = MODELS.build(cfg.model)
+    model.init_state(dataset.labels, dataset.neighbours, dataset.kernel, dataset.fingerprint)
+    model.load_state_dict(ckpt['state_dict'])
+    model.load_method_state_dict(ckpt['method_state'])  # refuses other data
+    pipeline = build_pipeline(cfg.val_dataloader.dataset.pipeline)
+    loader = DataLoader(PipelineView(dataset.dataset, pipeline), batch_size=64, shuffle=False,
+                        collate_fn=default_collate)
+    targets = model.target_distributions(loader).double().numpy()
+    report = ambiguity_kl_report(blend, targets, dataset.labels)
+    report.update(blend_file=blend_file)
+    return report
+
+
+def _kl_table(report: dict) -> str:
+    if not report['n_ambiguous']:
+        return f'ambiguous training samples: 0 of {report["n"]} (no KL to report)'
+    return '\n'.join([
+        f'ambiguous training samples: {report["n_ambiguous"]} of {report["n"]}',
+        f'{"target":<22}{"mean KL(blend || target), nats":>32}',
+        f'{"LDL target t":<22}{report["kl_target_mean"]:>32.4f}',
+        f'{"one-hot label":<22}{report["kl_onehot_mean"]:>32.4f}',
+        f't closer than one-hot on {100 * report["frac_target_closer"]:.1f} % of them '
+        f'(eps {report["eps"]:g})'])
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(prog='ferda trust', description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -39,6 +102,10 @@ def main(argv=None) -> dict:
     parser.add_argument('checkpoint')
     parser.add_argument('--flips', help='the *.flips.csv of the noisy label file trained on')
     parser.add_argument('--out', help="output folder (default: the checkpoint's)")
+    parser.add_argument('--blend', nargs='?', const='auto', metavar='META_CSV',
+                        help="SynFER's blend weights (w_<Class> columns): write "
+                        'ambiguity_kl.json; without a value, the synfer_meta.csv of the '
+                        'training reader')
     args = parser.parse_args(argv)
     import ferda  # noqa: F401  (registers the readers)
     from ferda.methods.ldl.dataset import _strings_sha256
@@ -48,7 +115,9 @@ def main(argv=None) -> dict:
 
     cfg = Config.fromfile(args.config)
     init_default_scope(cfg.get('default_scope', 'ferda'))
-    reader = DATASETS.build(_train_reader_cfg(cfg))
+    reader_cfg = _train_reader_cfg(cfg)
+    blend_file = _blend_file(reader_cfg, args.blend, args.config) if args.blend else None
+    reader = DATASETS.build(reader_cfg)
     records = reader.load()
     ids = [r.sample_id for r in records]
     labels = np.asarray([r.label for r in records], dtype=np.int64)
@@ -81,4 +150,10 @@ def main(argv=None) -> dict:
     atomic_write_json(report, osp.join(out, 'trust.json'), indent=1)
     print(json.dumps({k: v for k, v in report.items() if k != 'lambda_mean_per_class'},
                      indent=1))
+    if blend_file is not None:
+        kl = ambiguity_kl(cfg, ckpt, reader_cfg, reader.class_names, ids, blend_file)
+        kl.update(config=args.config, checkpoint=args.checkpoint)
+        atomic_write_json(kl, osp.join(out, 'ambiguity_kl.json'), indent=1)
+        print(_kl_table(kl))
+        report['ambiguity_kl'] = kl
     return report

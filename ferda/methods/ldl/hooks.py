@@ -2,6 +2,7 @@
 neighbour table, kernel, labels and fingerprint to the model before a resume loads the
 method state, and records the table as ``knn.npy`` in the run;
 :class:`LDLBankRefreshHook` refills the bank of bank mode."""
+import logging
 from typing import Optional, Sequence
 
 import torch
@@ -57,8 +58,11 @@ class LDLBankRefreshHook(Hook):
     ``interval``-th training epoch (epoch 0 included) with one eval-mode pass over the
     training set through ``test_pipeline`` (unshuffled, sharded without padding).
 
-    A resume at an epoch boundary refreshes from the resumed model, as the
-    uninterrupted run did; otherwise the checkpoint's bank is kept.
+    A resume at a refresh epoch refreshes from the resumed model, as the
+    uninterrupted run did; otherwise the checkpoint's bank is kept. A checkpoint saved
+    with ``model.bank_in_checkpoint=False`` holds no bank: the resumed run refreshes it
+    before its first epoch, with a warning (off the interval, the continuation then
+    differs from an uninterrupted run).
 
     Args:
         test_pipeline (list[dict]): the transforms of the pass (the eval pipeline).
@@ -91,8 +95,18 @@ class LDLBankRefreshHook(Hook):
             seed=runner.seed)
 
     def before_train_epoch(self, runner) -> None:
-        if runner.epoch % self.interval != 0:
+        model = _algorithm(runner)
+        scheduled = runner.epoch % self.interval == 0
+        missing = not bool(model.bank_filled.all())  # a resume without the bank
+        if not (scheduled or missing):
             return
+        if missing and runner.epoch > 0:
+            print_log(f'LDL: resumed at epoch {runner.epoch} from a checkpoint without the '
+                      'bank (model.bank_in_checkpoint=False): refreshing it from the resumed '
+                      'model' + ('' if scheduled else
+                                 f' (off the refresh interval {self.interval}: the run '
+                                 'continues from another bank than an uninterrupted run)'),
+                      logger='current', level=logging.WARNING)
         with torch.random.fork_rng(devices=[]):
-            _algorithm(runner).refresh_bank(self.loader)
+            model.refresh_bank(self.loader)
         print_log(f'LDL: epoch {runner.epoch}: bank refreshed', logger='current')

@@ -80,6 +80,12 @@ class LDLModel(BaseModel):
             forwards per sample and step) or ``'bank'`` (neighbour features and
             predictions read from a bank refilled by ``LDLBankRefreshHook``; no
             neighbour images). Default: ``'online'``.
+        bank_in_checkpoint (bool): bank mode: save the bank (features, predictions,
+            filled mask) in the checkpoint's method state, so a resume between two
+            refreshes continues from the same bank as an uninterrupted run. False keeps
+            the checkpoints smaller (no N x (D + C) bank); on resume the bank is then
+            refreshed from the resumed model (``LDLBankRefreshHook``, with a warning).
+            Default: True.
         ce_eps (float): :math:`\epsilon`. Default: 1e-10.
         centre_lr (float): 0.5. repulsion (float): 0.1.
         repulsion_temperature (float, optional): default D.
@@ -96,7 +102,7 @@ class LDLModel(BaseModel):
     def __init__(self, classifier: dict, scoring: Optional[dict] = None, gamma: float = 0.01,
                  lamb_init: float = 0.5, lamb_lr: float = 10.0, lamb_momentum: float = 0.0,
                  class_weight: str = 'none', neighbour_bn: str = 'train_frozen',
-                 neighbour_source: str = 'online',
+                 neighbour_source: str = 'online', bank_in_checkpoint: bool = True,
                  ce_eps: float = 1e-10, centre_lr: float = 0.5, repulsion: float = 0.1,
                  repulsion_temperature: Optional[float] = None,
                  init_cfg: Optional[dict] = None) -> None:
@@ -108,6 +114,10 @@ class LDLModel(BaseModel):
             raise ValueError(f'neighbour_source must be one of {NEIGHBOUR_SOURCES}, got '
                              f'{neighbour_source!r}')
         self.neighbour_source = neighbour_source
+        if not isinstance(bank_in_checkpoint, bool):
+            raise TypeError(f'bank_in_checkpoint must be True or False, got '
+                            f'{bank_in_checkpoint!r}')
+        self.bank_in_checkpoint = bank_in_checkpoint
         if class_weight not in CLASS_WEIGHTS:
             raise ValueError(f'class_weight must be one of {CLASS_WEIGHTS}, got '
                              f'{class_weight!r}')
@@ -196,13 +206,10 @@ class LDLModel(BaseModel):
                          '(training goes through train_step)')
 
     @torch.no_grad()
-    def refresh_bank(self, loader) -> None:
-        """Bank mode: refill the feature and prediction bank with one eval-mode pass
-        over ``loader`` (sequential, sharded without padding; rows of every rank
-        gathered by dataset index through :func:`embed_by_index`). Every row must be
-        filled."""
-        if self.neighbour_source != 'bank':
-            raise RuntimeError("LDL: refresh_bank needs neighbour_source='bank'")
+    def _embed(self, loader) -> Dict[str, Tensor]:
+        """One eval-mode pass over ``loader`` (sequential, sharded without padding):
+        ``index`` (M,), ``feat`` (M, D) and ``prob`` (M, C) of every rank's rows, gathered
+        by dataset index through :func:`embed_by_index`; every row must be reached."""
         was_training = self.training
         self.eval()
 
@@ -212,14 +219,46 @@ class LDLModel(BaseModel):
             return data['data_samples']['sample_idx'], dict(feat=h, prob=logits.softmax(1))
 
         try:
-            rows = embed_by_index(loader, forward, self.num_samples, device=self.bank_feat.device)
+            return embed_by_index(loader, forward, self.num_samples, device=self.centres.device)
         finally:
             self.train(was_training)
+
+    @torch.no_grad()
+    def refresh_bank(self, loader) -> None:
+        """Bank mode: refill the feature and prediction bank with one eval-mode pass
+        over ``loader`` (:meth:`_embed`). Every row must be filled."""
+        if self.neighbour_source != 'bank':
+            raise RuntimeError("LDL: refresh_bank needs neighbour_source='bank'")
+        rows = self._embed(loader)
         self.bank_feat[rows['index']] = rows['feat'].float()
         self.bank_prob[rows['index']] = rows['prob'].float()
         self.bank_filled[rows['index']] = True
         if not bool(self.bank_filled.all()):
             raise RuntimeError(f'LDL bank: {int((~self.bank_filled).sum())} rows unfilled')
+
+    @torch.no_grad()
+    def target_distributions(self, loader) -> Tensor:
+        """The target t (N, C) of every training row under the current model
+        (``docs/ldl.md`` §2.3, :func:`label_distribution_target`): the stored label's
+        one-hot mixed by the trust sigma(lambda_hat) with the kernel- and score-weighted
+        mean of the neighbours' predictions, features and predictions from one eval-mode
+        pass over ``loader`` (:meth:`_embed`, e.g. the training set through the test
+        transforms) and scores from the scoring net in eval mode."""
+        if self.num_samples == 0:
+            raise RuntimeError('LDL: method state not initialised (init_state)')
+        rows = self._embed(loader)  # every row once, or embed_by_index raises
+        h = torch.zeros(self.num_samples, self.feature_dim, device=self.centres.device)
+        p = torch.zeros(self.num_samples, self.num_classes, device=self.centres.device)
+        h[rows['index']], p[rows['index']] = rows['feat'].float(), rows['prob'].float()
+        was_training = self.scoring.training
+        self.scoring.eval()
+        try:
+            s = self.scoring(h, h[self.neighbours])  # (N, K)
+        finally:
+            self.scoring.train(was_training)
+        t, _ = label_distribution_target(self.labels, p[self.neighbours], self.kernel, s,
+                                         torch.sigmoid(self.lam_hat[:, 0]))
+        return t
 
     def _neighbour_outputs(self, xn: Tensor, nidx: Tensor, b: int, k: int):
         """(HN (B, K, D), QN (B, K, C)), no gradient: online forwards or the bank."""
@@ -303,14 +342,17 @@ class LDLModel(BaseModel):
     # ------------------------------------------------------------ method state
     def method_state_dict(self) -> dict:
         """Trust, velocity, centres, the data fingerprint and (bank mode) the bank,
-        CPU tensors."""
+        CPU tensors; with ``bank_in_checkpoint=False`` the bank is left out and
+        ``bank_in_checkpoint: False`` is recorded instead."""
         if self.fingerprint is None:
             raise RuntimeError('LDL: method state not initialised (LDLSetupHook)')
         state = dict(lam_hat=self.lam_hat.detach().cpu().clone(),
                      lam_velocity=self.lam_velocity.detach().cpu().clone(),
                      centres=self.centres.detach().cpu().clone(),
                      fingerprint=dict(self.fingerprint))
-        if self.neighbour_source == 'bank':
+        if self.neighbour_source == 'bank' and not self.bank_in_checkpoint:
+            state.update(bank_in_checkpoint=False)
+        elif self.neighbour_source == 'bank':
             state.update(bank_feat=self.bank_feat.cpu().clone(),
                          bank_prob=self.bank_prob.cpu().clone(),
                          bank_filled=self.bank_filled.cpu().clone())
@@ -318,7 +360,9 @@ class LDLModel(BaseModel):
 
     def load_method_state_dict(self, state: dict) -> None:
         """Inverse of :meth:`method_state_dict`; refuses a checkpoint made from other
-        data (a changed label file, VA, neighbour table or sample order)."""
+        data (a changed label file, VA, neighbour table or sample order). A bank-mode
+        checkpoint saved without its bank leaves the bank unfilled, for
+        ``LDLBankRefreshHook`` to refresh from the resumed model."""
         if self.fingerprint is None:
             # a test-only run (LDLSetupHook initialises only training runs): nothing to
             # check against, so adopt the saved state as it is; a later init_state refuses
@@ -344,7 +388,9 @@ class LDLModel(BaseModel):
         self.lam_hat = state['lam_hat'].clone().to(device)
         self.lam_velocity = state['lam_velocity'].clone().to(device)
         self.centres = state['centres'].clone().to(device)
-        if self.neighbour_source == 'bank':
+        if self.neighbour_source == 'bank' and state.get('bank_in_checkpoint', True) is False:
+            self.bank_filled = torch.zeros_like(self.bank_filled)
+        elif self.neighbour_source == 'bank':
             if 'bank_feat' not in state:
                 raise KeyError("LDL resume: neighbour_source='bank' but the checkpoint has no "
                                'bank (it was written by an online-mode run)')

@@ -1,14 +1,16 @@
 """LDL's trust diagnostics (``docs/ldl.md`` §7): lambda = sigmoid(lambda_hat) per training row,
 its mean per class and, given the flips of a ``ferda noise`` copy, the mean on flipped and clean
-rows and the AUROC of 1 - lambda as a detector of the flipped rows."""
+rows and the AUROC of 1 - lambda as a detector of the flipped rows; on SynFER, how close the
+targets come to the blend weights the ambiguous samples were generated from."""
 import os.path as osp
 from typing import Dict, Optional, Sequence
 
 import numpy as np
 
 from basicda.evaluation.auroc import binary_auroc
+from basicda.evaluation.divergence import kl_divergence
 
-__all__ = ['read_flipped_ids', 'trust_report']
+__all__ = ['read_flipped_ids', 'trust_report', 'ambiguity_kl_report']
 
 
 def read_flipped_ids(path: str) -> set:
@@ -82,4 +84,57 @@ def trust_report(lam_hat, labels, sample_ids: Sequence[str], num_classes: int,
                   lambda_mean_flipped=float(lam[flipped].mean()) if flipped.any() else None,
                   lambda_mean_clean=float(lam[~flipped].mean()) if (~flipped).any() else None,
                   auroc=binary_auroc(1.0 - lam, flipped))
+    return report
+
+
+def ambiguity_kl_report(blend, targets, labels, eps: float = 1e-10) -> Dict:
+    """Mean KL from the generator's blend weights to LDL's targets, against the same for
+    one-hot targets, over the ambiguous samples (blend weight on two or more classes).
+
+    Args:
+        blend: (N, C) blend weights of the training rows (SynFER's ``w_<Class>``), >= 0;
+            each row is divided by its sum (the CSV rounds to 4 decimals).
+        targets: (N, C) LDL's target t of the same rows
+            (:meth:`LDLModel.target_distributions`).
+        labels: (N,) the labels trained on (the one-hot baseline), 0..C-1.
+        eps (float): :func:`kl_divergence`'s epsilon on the target. Default: 1e-10
+            (LDL's cross-entropy epsilon); a one-hot target's zeros cost
+            w log(w / eps) per class, so the one-hot number grows with log(1/eps).
+
+    Returns:
+        dict: ``n`` rows, ``n_ambiguous``, ``eps``, ``kl_target_mean`` and
+        ``kl_onehot_mean`` (nats, over the ambiguous rows; None without any), and
+        ``frac_target_closer`` (fraction of ambiguous rows whose target is closer to the
+        blend than the one-hot label).
+
+    Raises:
+        ValueError: shapes disagree, a label outside 0..C-1, or a blend row without mass.
+
+    Example:
+        blend [[0.7, 0.3, 0], [0, 1, 0]], labels [0, 1], targets [[0.5, 0.5, 0], [0, 1, 0]]:
+        one ambiguous row; kl_target_mean = 0.7 ln 1.4 + 0.3 ln 0.6 = 0.08228288 and
+        kl_onehot_mean = 0.7 ln 0.7 + 0.3 ln(0.3 / 1e-10) = 6.29689098.
+    """
+    blend = np.asarray(blend, dtype=np.float64)
+    targets = np.asarray(targets, dtype=np.float64)
+    labels = np.asarray(labels, dtype=np.int64).reshape(-1)
+    if blend.ndim != 2 or targets.shape != blend.shape or labels.shape != blend.shape[:1]:
+        raise ValueError(f'ambiguity_kl_report: expected blend and targets (N, C) and labels '
+                         f'(N,), got {blend.shape}, {targets.shape} and {labels.shape}')
+    n, c = blend.shape
+    if n and (labels.min() < 0 or labels.max() >= c):
+        raise ValueError(f'ambiguity_kl_report: labels must be in 0..{c - 1}')
+    total = blend.sum(1)
+    if (total <= 0).any():
+        raise ValueError(f'ambiguity_kl_report: blend row {int(np.argmax(total <= 0))} has no '
+                         'mass')
+    blend = blend / total[:, None]
+    ambiguous = (blend > 0).sum(1) >= 2
+    report = dict(n=int(n), n_ambiguous=int(ambiguous.sum()), eps=float(eps),
+                  kl_target_mean=None, kl_onehot_mean=None, frac_target_closer=None)
+    if ambiguous.any():
+        kl_t = kl_divergence(blend[ambiguous], targets[ambiguous], eps)
+        kl_1 = kl_divergence(blend[ambiguous], np.eye(c)[labels[ambiguous]], eps)
+        report.update(kl_target_mean=float(kl_t.mean()), kl_onehot_mean=float(kl_1.mean()),
+                      frac_target_closer=float((kl_t < kl_1).mean()))
     return report

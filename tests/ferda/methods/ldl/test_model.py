@@ -18,11 +18,12 @@ N, K = 8, 2
 
 def _model(**kwargs):
     torch.manual_seed(0)
+    kwargs.setdefault('scoring', dict(hidden=(8, 4), norm='none'))
     cfg = dict(type='LDLModel',
                classifier=dict(type='ImageClassifier', num_classes=NUM_CLASSES,
                                backbone=dict(type='EerclToyBackbone'),
                                head=dict(type='LinearClsHead')),
-               scoring=dict(hidden=(8, 4), norm='none'), gamma=0.5, lamb_lr=10.0, **kwargs)
+               gamma=0.5, lamb_lr=10.0, **kwargs)
     model = MODELS.build(cfg)
     g = torch.Generator().manual_seed(2)
     labels = torch.randint(0, NUM_CLASSES, (N,), generator=g)
@@ -135,6 +136,26 @@ def test_bank_mode_state_holds_the_bank_and_refuses_an_online_checkpoint():
         other.load_method_state_dict(_model().method_state_dict())
 
 
+def test_bank_left_out_of_the_state_when_asked():
+    """bank_in_checkpoint=False: the state has no bank tensors; loading it leaves the bank
+    unfilled (for LDLBankRefreshHook), even into a model that would save its bank."""
+    model = _model(neighbour_source='bank', bank_in_checkpoint=False)
+    _fill_bank(model, torch.randn(N, IN_DIM))
+    state = model.method_state_dict()
+    assert not {'bank_feat', 'bank_prob', 'bank_filled'} & set(state)
+    assert state['bank_in_checkpoint'] is False
+    for kwargs in (dict(bank_in_checkpoint=False), {}):
+        other = _model(neighbour_source='bank', **kwargs)
+        _fill_bank(other, torch.randn(N, IN_DIM))
+        other.load_method_state_dict(state)
+        assert torch.equal(other.lam_hat, model.lam_hat)
+        assert not bool(other.bank_filled.any())
+        with pytest.raises(RuntimeError, match='the bank is not filled'):
+            other.train_step(_batch(other, torch.zeros(N, IN_DIM), [0])[0], None)
+    with pytest.raises(TypeError, match="bank_in_checkpoint must be True or False, got 'no'"):
+        _model(neighbour_source='bank', bank_in_checkpoint='no')
+
+
 def test_bad_inputs():
     model = _model()
     with pytest.raises(ValueError, match=r'expects inputs \(B, 3, \.\.\.\)'):
@@ -142,3 +163,35 @@ def test_bad_inputs():
             sample_idx=torch.tensor([0, 1]), gt_label=torch.tensor([0, 1]))), None)
     with pytest.raises(ValueError, match="neighbour_bn must be one of .* got 'off'"):
         _model(neighbour_bn='off')
+
+
+@pytest.mark.parametrize('source', ['online', 'bank'])
+def test_target_distributions_recomputed_by_hand(source):
+    """t of every training row after a training step: eval-mode features/predictions of the
+    loader's images, scores of the eval-mode scoring net, mixed as in docs/ldl.md §2.3 (an
+    independent float64 re-computation)."""
+    model = _model(neighbour_source=source, scoring=dict(hidden=(8, 4), norm='bn'))
+    x = torch.randn(N, IN_DIM, generator=torch.Generator().manual_seed(5))
+    if source == 'bank':
+        _fill_bank(model, x)
+    optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
+    model.train_step(_batch(model, x, [0, 3, 5])[0], optim)  # moves BN, trust, weights
+    loader = [dict(inputs=x[i:i + 3], data_samples=dict(sample_idx=torch.arange(i, min(i + 3, N))))
+              for i in (0, 3, 6)]
+    t = model.target_distributions(loader)
+    assert model.training and model.scoring.training  # modes restored
+    with torch.no_grad():
+        model.eval()
+        h, logits = model(x, mode='features')
+        s = model.scoring(h, h[model.neighbours]).double()  # (N, K)
+        model.train()
+    q = logits.softmax(1).double()[model.neighbours]  # (N, K, C)
+    w = model.kernel.double() * s
+    d = (w[..., None] * q).sum(1) / w.sum(1, keepdim=True)
+    lam = 1 / (1 + torch.exp(-model.lam_hat.double()))  # (N, 1)
+    expected = lam * torch.eye(NUM_CLASSES, dtype=torch.float64)[model.labels] + (1 - lam) * d
+    assert t.shape == (N, NUM_CLASSES)
+    torch.testing.assert_close(t.double(), expected, rtol=1e-5, atol=1e-6)
+    assert not torch.equal(model.lam_hat, torch.full_like(model.lam_hat, 0.5))
+    with pytest.raises(ValueError, match=r'every sample of 8 must appear exactly once.*2 missing'):
+        model.target_distributions(loader[:2])

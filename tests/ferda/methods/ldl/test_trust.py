@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from ferda.methods.ldl.trust import read_flipped_ids, trust_report
+from ferda.methods.ldl.trust import ambiguity_kl_report, read_flipped_ids, trust_report
 
 
 def test_trust_report_worked_example():
@@ -55,3 +55,50 @@ def test_read_flipped_ids(tmp_path):
     path.write_text('row,line,old,new\n')
     with pytest.raises(ValueError, match=r'x\.flips\.csv:1: expected a header with an id'):
         read_flipped_ids(str(path))
+
+
+def test_ambiguity_kl_report_worked_example():
+    # one ambiguous row (0.7 / 0.3); the second row's blend is one-hot and is left out
+    report = ambiguity_kl_report([[0.7, 0.3, 0.0], [0.0, 1.0, 0.0]],
+                                 [[0.5, 0.5, 0.0], [0.0, 1.0, 0.0]], [0, 1])
+    assert report['n'] == 2 and report['n_ambiguous'] == 1
+    # 0.7 ln(0.7 / 0.5) + 0.3 ln(0.3 / 0.5)
+    assert report['kl_target_mean'] == pytest.approx(0.0822828785, abs=1e-9)
+    # 0.7 ln(0.7 / (1 + 1e-10)) + 0.3 ln(0.3 / 1e-10)
+    assert report['kl_onehot_mean'] == pytest.approx(6.2968909769, abs=1e-9)
+    assert report['frac_target_closer'] == 1.0
+
+
+def test_ambiguity_kl_report_against_numpy():
+    # rows rounded as in synfer_meta.csv (sum 0.9999) are renormalised; means over the
+    # ambiguous rows only, the one-hot of the stored (possibly noisy) label
+    rng = np.random.default_rng(1)
+    blend = np.zeros((6, 4))
+    blend[np.arange(6), [0, 1, 2, 3, 0, 1]] = 1.0
+    blend[[0, 2, 3], [2, 3, 1]] = [0.3, 0.25, 0.4]
+    blend[[0, 2, 3], [0, 2, 3]] = [0.6999, 0.75, 0.6]
+    t = rng.dirichlet(np.ones(4), size=6)
+    labels = np.array([0, 1, 2, 1, 0, 1])  # row 3 trained on a flipped label
+    report = ambiguity_kl_report(blend, t, labels, eps=1e-6)
+    rows = [0, 2, 3]
+    w = blend[rows] / blend[rows].sum(1, keepdims=True)
+    kl_t = [sum(wc * math.log(wc / (tc + 1e-6)) for wc, tc in zip(wr, tr) if wc > 0)
+            for wr, tr in zip(w, t[rows])]
+    onehot = np.eye(4)[labels[rows]]
+    kl_1 = [sum(wc * math.log(wc / (oc + 1e-6)) for wc, oc in zip(wr, orow) if wc > 0)
+            for wr, orow in zip(w, onehot)]
+    assert report['n_ambiguous'] == 3
+    assert report['kl_target_mean'] == pytest.approx(np.mean(kl_t), rel=1e-12)
+    assert report['kl_onehot_mean'] == pytest.approx(np.mean(kl_1), rel=1e-12)
+    assert report['frac_target_closer'] == pytest.approx(np.mean(np.less(kl_t, kl_1)))
+
+
+def test_ambiguity_kl_report_edge_cases_and_bad_input():
+    none = ambiguity_kl_report([[1.0, 0.0]], [[0.6, 0.4]], [0])
+    assert none['n_ambiguous'] == 0 and none['kl_target_mean'] is None
+    with pytest.raises(ValueError, match=r'expected blend and targets \(N, C\) and labels'):
+        ambiguity_kl_report([[1.0, 0.0]], [[0.6, 0.4, 0.0]], [0])
+    with pytest.raises(ValueError, match=r'labels must be in 0..1'):
+        ambiguity_kl_report([[1.0, 0.0]], [[0.6, 0.4]], [2])
+    with pytest.raises(ValueError, match='blend row 1 has no mass'):
+        ambiguity_kl_report([[1.0, 0.0], [0.0, 0.0]], [[0.6, 0.4], [0.5, 0.5]], [0, 0])
