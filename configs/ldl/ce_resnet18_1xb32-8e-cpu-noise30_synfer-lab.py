@@ -1,15 +1,11 @@
-# The plain cross-entropy baseline of the LDL noise study (docs/ldl.md §7): the same ResNet-18,
-# 64 px, anchor augmentation (flip, pad-crop, random erasing), Adam schedule and 30 %-noisy
-# SynFER lab labels as `ldl_resnet18_1xb32-8e-cpu-bank-noise30_synfer-lab.py`, trained on the
-# given labels with cross-entropy only (no neighbours, no trust, no centres).
+# The plain cross-entropy baseline of the LDL noise study (docs/ldl.md §7) on 30 %-flipped
+# SynFER lab labels: `ce_resnet18_1xb32-8e-cpu_synfer-lab.py` reading the noisy copy that
+#   ferda noise --ann data/synfer/lab/basic/EmoLabel/list_patition_label.txt --format rafdb \
+#     --rate 0.3 --seed S --out data/synfer/lab/noisy/labels_r0.3_sS.txt
+# writes, S = $NOISE_SEED (default 0; experiments/ldl_noise_study.sh sets it to the training
+# seed). The val hold-out's labels are noisy too; lab test stays clean.
 # Run with `bash experiments/train.sh EXP <this config>`.
-_base_ = ['./ldl_resnet18_1xb32-8e-cpu-bank-noise30_synfer-lab.py']
-model = dict(_delete_=True, **_base_.model.classifier)
-model_wrapper_cfg = None
-train_dataloader = dict(
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(_delete_=True, **dict(
-        _base_._lab_train, pipeline=_base_._anchor_pipeline,
-        reader=dict(_base_._lab_train.reader, reader=dict(_base_._lab_train.reader.reader,
-                                                          label_file=_base_._label_file)))))
-custom_hooks = []
+_base_ = ['./ce_resnet18_1xb32-8e-cpu_synfer-lab.py']
+_label_file = '{{$SYNFER_ROOT:data/synfer}}/lab/noisy/labels_r0.3_s{{$NOISE_SEED:0}}.txt'
+train_dataloader = dict(dataset=dict(reader=dict(reader=dict(label_file=_label_file))))
+val_dataloader = dict(dataset=dict(reader=dict(label_file=_label_file)))
