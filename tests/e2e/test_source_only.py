@@ -60,6 +60,15 @@ def test_experiment_script_writes_the_run_folder(synfer_workdir):
         assert sum(map(sum, metrics['confusion'])) == sizes[name]
     assert set(results['oracle']) == {'wild_test', 'lowres_test'}
     assert glob.glob(str(work / 'confusion' / 'wild_test_*.json'))
+    assert 'Distributed training: False' in text  # one process: train.py without torchrun
+
+    # the same run under torchrun (one process, a process group of 1) trains identically
+    run(['bash', osp.join(REPO, 'experiments', 'source_only.sh'), 'e2e_torchrun', TINY_CONFIG],
+        cwd=synfer_workdir, env=dict(FERDA_TORCHRUN='1'))
+    other = synfer_workdir / 'runs' / 'e2e_torchrun'
+    assert 'Distributed training: True' in (other / 'logs' / 'train.log').read_text()
+    assert_same_training_state(_state(work / 'epoch_2.pth'), _state(other / 'epoch_2.pth'))
+    assert json.loads((other / 'results.json').read_text())['metrics'] == results['metrics']
 
 
 def _state(path):
