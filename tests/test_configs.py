@@ -209,6 +209,43 @@ def test_the_dumped_config_of_a_run_holds_only_read_keys(synfer_workdir):
     assert dumped.train_dataloader.dataset.reader.data_root == 'data/synfer/lab'
 
 
+def _hooks_of(cfg, kind):
+    return [h for h in cfg.get('custom_hooks', []) if h.get('type') == kind]
+
+
+def _label_free_problems(path):
+    """What keeps a config's LabelFreeSelectionHook from seeing its criteria, or ``[]``."""
+    from basicda.evaluation.cls_metric import LABEL_FREE_CRITERIA
+    cfg = Config.fromfile(path)
+    hooks = _hooks_of(cfg, 'LabelFreeSelectionHook')
+    if not hooks:
+        return ['no LabelFreeSelectionHook']
+    (hook, ) = hooks
+    # the val evaluator's prefix, and each MultiDatasetValLoop extra (a copy of that evaluator)
+    evaluated = {cfg.val_evaluator['prefix']} | set(cfg.val_cfg.get('extra_dataloaders') or {})
+    needed = set(hook.get('criteria') or LABEL_FREE_CRITERIA)
+    problems = []
+    if not needed <= set(cfg.val_evaluator.get('label_free') or []):
+        problems.append(f'val_evaluator.label_free lacks {needed}')
+    if not set(hook['target_prefixes']) <= evaluated:
+        problems.append(f'{hook["target_prefixes"]} not all evaluated ({evaluated})')
+    oracle = [h['target_prefixes'] for h in _hooks_of(cfg, 'OracleTracker')]
+    if oracle != [hook['target_prefixes']]:
+        problems.append(f'OracleTracker tracks {oracle}, the selection {hook["target_prefixes"]}')
+    return problems
+
+
+def test_every_source_free_target_config_selects_label_free():
+    """The source-free target runs (EERCL, the CluP students) record label-free selection
+    (docs/results.md §4): each evaluates the targets its LabelFreeSelectionHook tracks, with the
+    criteria the hook needs, and the oracle tracks the same targets."""
+    paths = [p for p in CONFIGS if osp.basename(p).startswith(('eercl_', 'clup_'))
+             and '-to-' in osp.basename(p)]
+    assert len(paths) >= 15
+    problems = {osp.relpath(p, REPO): _label_free_problems(p) for p in paths}
+    assert not {k: v for k, v in problems.items() if v}
+
+
 def test_synfer_configs_have_no_real_data_and_real_ones_no_synfer():
     """The real-data configs stood on the SynFER demo configs and dumped SynFER's data_root,
     pipeline and readers into a RAF-DB -> ExpW run. Checked on what a run keeps and dumps:

@@ -18,9 +18,12 @@ train_dataloader = dict(batch_size=32, drop_last=True, dataset=dict(
     _delete_=True, type='PseudoLabelDataset', labels_file=None, soft=False,
     dataset=_base_.train_dataloader.dataset))
 val_dataloader = dict(dataset=dict(reader=dict(split='test')))
-val_evaluator = dict(prefix='fer2013_test')
+val_evaluator = dict(prefix='fer2013_test', label_free=['entropy', 'im', 'snd'])
 val_cfg = dict(_delete_=True, type='MultiDatasetValLoop')
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator
 test_cfg = dict(_delete_=True, type='MultiDatasetTestLoop', checkpoint='current')
-custom_hooks = [dict(type='OracleTracker', target_prefixes=['fer2013_test'])]
+# the label-free criteria (entropy, IM, SND) at every epoch; LabelFreeSelectionHook reports
+# the epoch each would select (docs/results.md §4)
+custom_hooks = [dict(type='OracleTracker', target_prefixes=['fer2013_test']),
+                dict(type='LabelFreeSelectionHook', target_prefixes=['fer2013_test'])]

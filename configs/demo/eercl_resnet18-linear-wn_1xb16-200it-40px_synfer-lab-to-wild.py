@@ -32,4 +32,5 @@ custom_hooks = [
     dict(type='BankRefreshHook', interval=50, test_pipeline=_test_pipeline, batch_size=128),
     dict(type='MethodStateHook'),
     dict(type='OracleTracker', target_prefixes=['wild_test']),
+    dict(type='LabelFreeSelectionHook', target_prefixes=['wild_test']),
 ]

@@ -13,5 +13,9 @@ _extra = {f'{_target}_test': dict(dataset=dict(pipeline=_base_._eercl_test_pipel
           **_base_._eercl_source_test}
 val_cfg = dict(extra_dataloaders=_extra)
 test_cfg = dict(extra_dataloaders=_extra, checkpoint='current')
+# entropy, IM and SND of every evaluated split's predictions (no labels); the
+# LabelFreeSelectionHook reports the point each criterion would select (docs/results.md §4)
+val_evaluator = dict(label_free=['entropy', 'im', 'snd'])
 custom_hooks = _base_.custom_hooks + [
-    dict(type='OracleTracker', target_prefixes=[f'{_target}_test'])]
+    dict(type='OracleTracker', target_prefixes=[f'{_target}_test']),
+    dict(type='LabelFreeSelectionHook', target_prefixes=[f'{_target}_test'])]
