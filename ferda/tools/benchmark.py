@@ -24,6 +24,7 @@ import os
 import os.path as osp
 from typing import Callable, Dict, List
 
+from . import repo_path
 from .pipeline import DONE, read_stages, run_pipeline
 
 REQUIRED = ('data_seeds', 'seeds', 'methods')
@@ -78,12 +79,22 @@ def plan_matrix(bench: dict, stages_of: Callable[[str], List[dict]]) -> List[dic
     return cells
 
 
+def resolve_config(config: str) -> str:
+    """A method config path of a benchmark config: relative to the cwd, else to the repository
+    (as ``ferda pipeline`` resolves stage configs)."""
+    if osp.isfile(config):
+        return osp.abspath(config)
+    if not osp.isabs(config) and osp.isfile(repo_path(config)):
+        return repo_path(config)
+    raise FileNotFoundError(f'benchmark config names {config}, which does not exist (neither '
+                            f'in {os.getcwd()} nor in the repository)')
+
+
 def _real_stages_of(config: str) -> List[dict]:
     """The ``pipeline`` stages of a method config."""
     from mmengine.config import Config
-    if not osp.isfile(config):
-        raise FileNotFoundError(f'benchmark config names {config}, which does not exist')
-    return read_stages(Config.fromfile(config), config)
+    path = resolve_config(config)
+    return read_stages(Config.fromfile(path), path)
 
 
 _stages_of = _real_stages_of
@@ -123,7 +134,7 @@ def run_matrix(bench: dict, runs_root: str, dry_run: bool = False) -> List[str]:
             continue
         os.environ['SYNFER_ROOT'] = ensure_data(cell['data_seed'], bench.get('synth'))
         reuse = {name: osp.join(runs_root, owner, name) for name, owner in cell['reuse'].items()}
-        run_pipeline(cell['exp'], cell['config'],
+        run_pipeline(cell['exp'], resolve_config(cell['config']),
                      flags=['--seed', str(cell['seed'])] + list(bench.get('flags') or []),
                      runs_root=runs_root, reuse=reuse,
                      stage_options=dict(bench.get('stage_options') or {}))

@@ -1,6 +1,7 @@
 """``ferda benchmark``: the plan of a matrix, the shared source models, reuse of finished cells,
-and the table at the end; training is replaced by a fake ``run_pipeline`` that writes what a
-finished pipeline leaves (the pipeline's own reuse and resume are tested in test_pipeline.py)."""
+and the table at the end, with a fake ``run_pipeline`` that writes what a finished pipeline
+leaves (the pipeline's own reuse and resume are tested in test_pipeline.py); and one real tiny
+cell that trains (tests/configs/benchmark/)."""
 import json
 import os
 import os.path as osp
@@ -94,3 +95,42 @@ def test_matrix_runs_reuses_and_tables(tmp_path, monkeypatch):
     os.remove('runs/b/d0/s1/eercl_lowres/DONE')
     benchmark.main(['bench.py', '--runs-root', 'runs/b'])
     assert [c['exp'] for c in calls] == ['d0/s1/eercl_lowres']
+
+
+TINY_CELL = 'tests/configs/benchmark/eercl_test-resnet-bottleneck_1xb8-6it_synfer-lab-to-wild.py'
+
+
+@pytest.mark.slow
+def test_a_tiny_real_matrix_trains_tables_and_reuses(synfer_workdir, monkeypatch):
+    """One real cell (no fake): ferda pipeline trains the tiny source (1 epoch) and EERCL (6
+    iterations) on the tiny SynFER, the table's numbers are the runs' results.json, and a
+    second call trains nothing."""
+    monkeypatch.chdir(synfer_workdir)
+    monkeypatch.setenv('PYTHONPATH', REPO)
+    monkeypatch.setenv('OMP_NUM_THREADS', '1')
+    monkeypatch.delenv('SYNFER_ROOT', raising=False)
+    with open('bench_tiny.py', 'w') as f:
+        f.write(f'data_seeds = [0]\nseeds = [0]\nmethods = dict(eercl=dict(wild={TINY_CELL!r}))\n'
+                "results = dict(group_by='method,target,dataset', datasets='wild_test')\n")
+    table = benchmark.main(['bench_tiny.py', '--runs-root', 'runs/bench_tiny'])
+    cell = osp.join('runs', 'bench_tiny', 'd0', 's0', 'eercl_wild')
+    rows = {(r['key']['method'], r['key']['target']): r for r in table['rows']}
+    assert set(rows) == {('eercl', 'wild'), ('source', 'synfer-lab')}
+    for key, run_dir in ((('eercl', 'wild'), cell), (('source', 'synfer-lab'),
+                                                      osp.join(cell, 'source'))):
+        with open(osp.join(run_dir, 'results.json')) as f:
+            written = json.load(f)
+        for metric in ('accuracy', 'mca', 'macro_f1'):
+            mean, _, n = rows[key]['cells'][metric]
+            assert n == 1 and mean == written['metrics']['wild_test'][metric], (key, metric)
+        assert osp.isfile(osp.join(run_dir, 'DONE')) or run_dir.endswith('source')
+    # EERCL recorded its label-free selectors: the table has their columns
+    assert 'accuracy [entropy]' in rows[('eercl', 'wild')]['cells']
+    with open(osp.join(cell, 'iter_6.pth'), 'rb') as f:
+        before = f.read()
+    stamp = os.stat(osp.join(cell, 'iter_6.pth')).st_mtime_ns
+    again = benchmark.main(['bench_tiny.py', '--runs-root', 'runs/bench_tiny'])
+    assert os.stat(osp.join(cell, 'iter_6.pth')).st_mtime_ns == stamp  # nothing retrained
+    with open(osp.join(cell, 'iter_6.pth'), 'rb') as f:
+        assert f.read() == before
+    assert repr(again['rows']) == repr(table['rows'])  # std of one run is nan
