@@ -32,7 +32,9 @@ setup(
         # (nothing is fetched at run time); scikit-image only for its sample photographs in
         # the tests
         'align': ['dlib-bin>=19.24', 'face-recognition-models>=0.3.0', 'scikit-image>=0.19'],
-        'dev': ['pytest>=7', 'pytest-timeout>=2', 'scikit-learn>=1.1',
+        # pytest-xdist: the suite runs on every core (pytest.ini), most tests wait on one-thread
+        # subprocesses
+        'dev': ['pytest>=7', 'pytest-timeout>=2', 'pytest-xdist>=3.2', 'scikit-learn>=1.1',
                 # the --crop detect tests run the real detector on scikit-image's photographs
                 'dlib-bin>=19.24', 'face-recognition-models>=0.3.0', 'scikit-image>=0.19'],
     },

@@ -10,6 +10,16 @@ import pytest
 import torch
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+#: most slow tests run single-threaded subprocesses (OMP_NUM_THREADS=1) and 2-process gloo
+#: runs; more workers than this only contend for memory and start-up
+MAX_WORKERS = 4
+
+
+def pytest_xdist_auto_num_workers(config):
+    """``-n auto`` (pytest.ini): one xdist worker per core, at most :data:`MAX_WORKERS`."""
+    return max(1, min(MAX_WORKERS, len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity')
+                      else os.cpu_count() or 1))
 TINY_CONFIG = osp.join(REPO, 'tests', 'configs', 'tiny_source-only_synfer.py')
 
 
