@@ -122,6 +122,16 @@ def _stride1_stem(model: nn.Module, caller: str, kernel_size: int, padding: int)
     return model
 
 
+def _plain(value):
+    """``value`` with tuples as lists and mappings as sorted dicts (as a checkpoint's meta
+    reads back), so architecture records compare equal however they were written."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(value[k]) for k in sorted(value)}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
 def checkpoint_arch_meta(path: str) -> Optional[dict]:
     """``meta['arch']`` of one of our checkpoints (None for files without it)."""
     from basicda.engine.checkpoint import safe_load
@@ -138,13 +148,23 @@ def check_arch_meta(expected: Mapping, found: Mapping) -> None:
     Every key of ``expected`` (e.g. ``TimmBackbone.arch_meta``: backbone, stem,
     out_dim) must be in ``found`` with an equal value. A SwAV-stem checkpoint has
     the same tensor shapes as a standard one, so this is the only guard against
-    loading it into the wrong stem.
+    loading it into the wrong stem. ``model_kwargs`` missing on either side means
+    none (the timm default architecture), so files written before the key existed
+    still load, and a slim network's file is refused by a default one.
 
     Raises:
         ValueError: naming every missing or mismatching key with both values.
     """
     problems = []
+    if 'model_kwargs' in found and 'model_kwargs' not in expected and found['model_kwargs']:
+        problems.append(f"'model_kwargs': model has none, checkpoint has "
+                        f"{found['model_kwargs']!r}")
     for key, value in expected.items():
+        if key == 'model_kwargs':
+            value, have = _plain(value), _plain(found.get(key) or {})
+            if have != value:
+                problems.append(f'{key!r}: model has {value!r}, checkpoint has {have!r}')
+            continue
         if key not in found:
             problems.append(f'{key!r} missing from checkpoint meta (expected {value!r})')
         elif found[key] != value:
@@ -170,11 +190,24 @@ class TimmBackbone(nn.Module):
             :func:`load_local_state_dict`; ``module.``/``backbone.``/``encoder.``
             prefixes are stripped and ``fc.*`` is dropped. Every backbone key must
             be present; unexpected keys are logged by name. Default: None.
+        model_kwargs (dict, optional): extra arguments of ``timm.create_model``
+            that change the architecture, e.g. a slim ResNet for the demo:
+            ``dict(layers=(1, 1, 1, 1), channels=(32, 64, 128, 256), stem_width=32)``
+            with ``name='resnet18'``. ``pretrained``, ``num_classes`` and
+            ``global_pool`` are set here and refused. Recorded in ``arch_meta``.
+            Default: None.
+        channels_last (bool): keep the weights and every input in channels-last
+            memory format (NHWC). PyTorch's CPU convolutions (oneDNN) run a slim
+            network markedly faster this way (the fast demo's, docs/synfer.md §5.3);
+            results differ from the default layout by float rounding only. A layout,
+            not an architecture: not in ``arch_meta``, and checkpoints load across
+            layouts. Default: False.
 
     Attributes:
         out_dim (int): D.
-        arch_meta (dict): ``dict(backbone=name, stem=stem, out_dim=D)``, to be
-            written to checkpoint ``meta`` and compared with :func:`check_arch_meta`.
+        arch_meta (dict): ``dict(backbone=name, stem=stem, out_dim=D)``, plus
+            ``model_kwargs`` (tuples as lists) when given, to be written to checkpoint
+            ``meta`` and compared with :func:`check_arch_meta`.
 
     Shape:
         - x: :math:`(B, 3, H, W)`
@@ -191,8 +224,15 @@ class TimmBackbone(nn.Module):
                  name: str = 'resnet18',
                  pretrained: bool = False,
                  stem: str = 'default',
-                 checkpoint: Optional[str] = None):
+                 checkpoint: Optional[str] = None,
+                 model_kwargs: Optional[Mapping] = None,
+                 channels_last: bool = False):
         super().__init__()
+        model_kwargs = dict(model_kwargs or {})
+        reserved = sorted(set(model_kwargs) & {'pretrained', 'num_classes', 'global_pool'})
+        if reserved:
+            raise ValueError(f'TimmBackbone(model_kwargs=...): {reserved} are set by TimmBackbone '
+                             '(no downloads, no classifier, average pooling); remove them')
         if stem not in STEMS:
             raise ValueError(f'stem must be one of {STEMS}, got {stem!r}')
         if pretrained and checkpoint is None:
@@ -200,7 +240,8 @@ class TimmBackbone(nn.Module):
                 f'TimmBackbone(name={name!r}, pretrained=True): pretrained weights cannot be '
                 'downloaded here. Pass checkpoint=<local file> with the weights (e.g. the '
                 'torchvision ImageNet file), or set pretrained=False for random init.')
-        self.model = timm.create_model(name, pretrained=False, num_classes=0, global_pool='avg')
+        self.model = timm.create_model(name, pretrained=False, num_classes=0, global_pool='avg',
+                                       **model_kwargs)
         if stem == 'swav_s1':
             apply_swav_stem(self.model)
         elif stem == 'cifar':
@@ -209,8 +250,16 @@ class TimmBackbone(nn.Module):
         self.stem = stem
         self.out_dim = int(self.model.num_features)
         self.arch_meta = dict(backbone=name, stem=stem, out_dim=self.out_dim)
+        if model_kwargs:
+            self.arch_meta['model_kwargs'] = _plain(model_kwargs)
+        self.channels_last = bool(channels_last)
+        if self.channels_last:
+            self.model.to(memory_format=torch.channels_last)
         if checkpoint is not None:
             self.load_checkpoint(checkpoint)
+
+    def _layout(self, x: Tensor) -> Tensor:
+        return x.contiguous(memory_format=torch.channels_last) if self.channels_last else x
 
     def load_checkpoint(self, path: str) -> Tuple[list, list]:
         """Load backbone weights from a local file (see the class docstring).
@@ -256,7 +305,7 @@ class TimmBackbone(nn.Module):
         return missing, unexpected
 
     def forward_features(self, x: Tensor) -> Tensor:
-        return self.model.forward_features(x)  # (B, D, H', W')
+        return self.model.forward_features(self._layout(x))  # (B, D, H', W')
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.model(x)  # (B, D)
+        return self.model(self._layout(x))  # (B, D)

@@ -1,30 +1,31 @@
 """``ferda demo``: the project's main job on a fresh machine.
 
 1. Generate SynFER into ``data/synfer`` if it is missing (``ferda synth``).
-2. Train source-only (ResNet-18 from scratch, 30 epochs) on ``lab``; select the checkpoint on ``lab`` val
+2. Train source-only (from scratch) on ``lab``; select the checkpoint on ``lab`` val
    (label-free); evaluate on ``lab``, ``wild`` and ``lowres`` test.
 3. AdaBN, the simplest source-free baseline: the source checkpoint with its
    BatchNorm statistics re-estimated on each target's unlabelled train images.
 4. CluP on lab -> wild from that source model: cluster-level pseudo-labels and the
-   mixup student initialised from the source backbone (``configs/clup/``, the
-   source-init variant); last epoch, oracle apart. ``--methods clup-swav`` adds the
-   paper's SwAV-initialised student (SwAV on wild train first): at demo scale its
-   10-epoch SwAV on 1890 images learns no expression features and the student stays
-   near 32 % (README, CluP), so it is not a default row.
+   mixup student initialised from the source backbone (the source-init variant); last
+   epoch, oracle apart. ``--methods clup-swav`` (with ``--full``) adds the paper's
+   SwAV-initialised student (SwAV on wild train first): at demo scale its 10-epoch SwAV
+   on 1890 images learns no expression features and the student stays near 32 %
+   (README, CluP), so it is not a default row.
 5. EERCL on lab -> wild from the same source model: AaD + class-relationship
-   contrast with an EMA teacher (``configs/eercl/``); last iteration, oracle apart.
+   contrast with an EMA teacher; last iteration, oracle apart.
 6. With ``--upper-bound``, train the target-trained upper bound on ``wild``
-   (uses target labels: an upper bound, not a method; 60 epochs).
+   (uses target labels: an upper bound, not a method; 60 epochs, ResNet-18).
 7. Write ``runs/demo/results.md`` (table) and ``runs/demo/results.png`` (bars).
 
-By default (``--full``) the demo runs the 64 px configs above (30 source epochs, 30
-student epochs, every epoch evaluated: ~140,000 images of 64 px training cost, about 47
-minutes at 50 img/s). ``--fast`` runs the configs of ``configs/demo/`` (40 px, 8 Adam
-source epochs, a 10-epoch CluP student, evaluation points only where they are read),
-planned at under 35,000 images of 64 px training cost (:func:`plan_cost`); measured once,
-it does NOT yet reproduce the full demo's conclusions (its 8-epoch source model is too
-weak; docs/synfer.md §5.1), so it is not the default. At the start the demo times a few
-training iterations of the source model and prints the estimated time of its plan, then the
+By default (``--fast``) the demo runs the configs of ``configs/demo/``: the full recipes
+(64 px, same augmentation, optimisers and method settings) on a slim ResNet (one
+BasicBlock per stage, half ResNet-18's widths, channels-last), a 20-epoch CluP student
+instead of 30 and fewer evaluation points; ``--full`` runs the ResNet-18 configs
+the README's method sections measured (30 source epochs, 30 student epochs, every epoch
+evaluated). :func:`demo_plan` and :func:`plan_cost` size both in images of ResNet-18 at
+64 px (docs/synfer.md §5.1); the fast plan is within the 15-minute budget at 50 img/s and
+the measured runs are in docs/synfer.md §5.2. At the start the demo times a few training
+iterations of the source model and prints the estimated time of its plan, then the
 remaining time after each stage.
 
 ``--methods`` picks the rows (default: all); ``--epochs N`` shortens every
@@ -48,14 +49,15 @@ FULL_CONFIGS = dict(
     clup=repo_path('configs', 'clup', 'clup_resnet18_1xb32-source-init-30e_synfer-lab-to-wild.py'),
     eercl=repo_path('configs', 'eercl',
                     'eercl_resnet18-linear-wn_1xb16-200it_synfer-lab-to-wild.py'))
-#: ``ferda demo``: the same methods at 40 px with fewer epochs and evaluation points
+#: ``ferda demo --fast``: the full demo's recipes on a slim ResNet (one block per stage, half
+#: the widths), evaluated at fewer points
 FAST_CONFIGS = dict(
     source=repo_path('configs', 'demo',
-                     'source-only_resnet18_1xb32-adam-20e-40px_synfer-lab-to-wild-lowres.py'),
+                     'source-only_resnet10-half_1xb64-scratch-30e_synfer-lab-to-wild-lowres.py'),
     clup=repo_path('configs', 'demo',
-                   'clup_resnet18_1xb32-source-init-10e-40px_synfer-lab-to-wild.py'),
+                   'clup_resnet10-half_1xb32-source-init-20e_synfer-lab-to-wild.py'),
     eercl=repo_path('configs', 'demo',
-                    'eercl_resnet18-linear-wn_1xb16-200it-40px_synfer-lab-to-wild.py'))
+                    'eercl_resnet10-half-linear-wn_1xb16-200it_synfer-lab-to-wild.py'))
 DEMO_CONFIG = FULL_CONFIGS['source']
 CLUP_CONFIG = FULL_CONFIGS['clup']
 CLUP_SWAV_CONFIG = repo_path('configs', 'clup',
@@ -81,6 +83,48 @@ def _input_size(cfg) -> int:
     """The side of the images ``cfg``'s test loader feeds the network (its last resize)."""
     size = cfg.test_dataloader.dataset.pipeline[-1]['size']
     return int(size[0] if isinstance(size, (tuple, list)) else size)
+
+
+def _backbone_cfg(cfg) -> dict:
+    """The backbone config of a demo stage's model (a classifier's ``backbone``; EERCL's
+    ``classifier.backbone``)."""
+    model = cfg.model
+    return dict(model['backbone'] if 'backbone' in model else model['classifier']['backbone'])
+
+
+_COST_CACHE: dict = {}
+
+
+def forward_flops(backbone_cfg: dict, size: int) -> int:
+    """FLOPs (multiply and add counted apart) of one forward pass of the backbone built
+    from ``backbone_cfg`` on one ``size`` x ``size`` image, counted by PyTorch's
+    ``FlopCounterMode`` (convolutions and matrix products), random init, no weights read."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from ferda.registry import MODELS
+
+    key = (repr(sorted(backbone_cfg.items())), int(size))
+    if key not in _COST_CACHE:
+        cfg = {k: v for k, v in backbone_cfg.items() if k != 'checkpoint'}
+        net = MODELS.build(dict(cfg, pretrained=False)).eval()
+        with torch.no_grad(), FlopCounterMode(display=False) as counter:
+            net(torch.zeros(1, 3, int(size), int(size)))
+        _COST_CACHE[key] = int(counter.get_total_flops())
+    return _COST_CACHE[key]
+
+
+#: the unit of a demo plan: ResNet-18 (timm, default stem) at 64 px, the network and size
+#: ``ferda bench`` times the bare loop with
+REFERENCE_BACKBONE = dict(type='TimmBackbone', name='resnet18')
+
+
+def step_cost(backbone_cfg: dict, size: int) -> float:
+    """Cost of one image through ``backbone_cfg`` at ``size`` px in images of the unit
+    (ResNet-18 at 64 px): the ratio of forward FLOPs. 1.0 for the full demo's network; a
+    slim network runs further from its FLOP count on a CPU than ResNet-18 does (small
+    convolutions), so the demo's printed estimate comes from a measured speed instead."""
+    return forward_flops(backbone_cfg, size) / forward_flops(REFERENCE_BACKBONE, 64)
 
 
 def _epoch_evals(max_epochs: int, val_begin: int, val_interval: int) -> int:
@@ -111,25 +155,30 @@ def demo_plan(configs: dict, methods=DEFAULT_METHODS, epochs=None) -> list:
         epochs: ``--epochs`` (the smoke override), or None.
 
     Returns:
-        list of dict: ``stage``, ``size`` (input side in px), ``train`` and ``eval`` images
-        (every forward of the network outside training counts as eval: evaluation points,
-        the final test, AdaBN's statistics, CluP's teacher pass, EERCL's bank refreshes).
+        list of dict: ``stage``, ``size`` (input side in px), ``cost`` (one image through
+        the stage's network in images of ResNet-18 at 64 px, :func:`step_cost`), ``train``
+        and ``eval`` images (every forward of the network outside training counts as eval:
+        evaluation points, the final test, AdaBN's statistics, CluP's teacher pass, EERCL's
+        bank refreshes).
     """
     from mmengine.config import Config
 
     n, v, t = SYNFER_SPLITS['train'], SYNFER_SPLITS['val'], SYNFER_SPLITS['test']
     src = Config.fromfile(configs['source'])
-    plan = [dict(stage='source-only', size=_input_size(src),
+    def where(cfg) -> dict:
+        size = _input_size(cfg)
+        return dict(size=size, cost=step_cost(_backbone_cfg(cfg), size))
+
+    plan = [dict(stage='source-only', **where(src),
                  **_epoch_run(src, n, v + 3 * t, epochs, every_epoch=bool(epochs)))]
     if 'adabn' in methods:  # wild and lowres: statistics on train (batch 128, drop_last), test
-        plan.append(dict(stage='AdaBN', size=_input_size(src), train=0,
-                         eval=2 * (n // 128 * 128 + t)))
+        plan.append(dict(stage='AdaBN', **where(src), train=0, eval=2 * (n // 128 * 128 + t)))
     if 'clup' in methods:
         cfg = Config.fromfile(configs['clup'])
         selected = math.ceil(0.3 * n)  # the purest r = 30 % of wild train
         row = _epoch_run(cfg, selected, t, epochs)
         row['eval'] += n  # the teacher's pass over wild train
-        plan.append(dict(stage='CluP', size=_input_size(cfg), **row))
+        plan.append(dict(stage='CluP', **where(cfg), **row))
     if 'eercl' in methods:
         cfg = Config.fromfile(configs['eercl'])
         iters = 4 * epochs if epochs else cfg.train_cfg.max_iters
@@ -138,23 +187,25 @@ def demo_plan(configs: dict, methods=DEFAULT_METHODS, epochs=None) -> list:
         refresh = next(h['interval'] for h in cfg.custom_hooks
                        if h['type'] == 'BankRefreshHook')
         # three views through the student, the weak view through the teacher
-        plan.append(dict(stage='EERCL', size=_input_size(cfg), train=iters * 3 * bs,
+        plan.append(dict(stage='EERCL', **where(cfg), train=iters * 3 * bs,
                          eval=iters * bs + math.ceil(iters / refresh) * n
                          + (iters // val_interval + 1) * 2 * t))
     return plan
 
 
 def plan_cost(plan: list) -> float:
-    """Images of 64 px *training* cost: a network's cost grows with the pixels, and a
-    forward without backward costs about a third of a training step (counted as a half
-    here, to be safe: loading, resizing and metrics are not free)."""
-    return sum((row['train'] + row['eval'] / 2) * (row['size'] / 64) ** 2 for row in plan)
+    """Images of *training* cost of ResNet-18 at 64 px: each row's images times its
+    ``cost`` (forward FLOPs relative to that network, :func:`step_cost`); a forward without
+    backward costs about a third of a training step (counted as a half here, to be safe:
+    loading, resizing and metrics are not free)."""
+    return sum((row['train'] + row['eval'] / 2) * row['cost'] for row in plan)
 
 
 def measure_speed(config: str, iters: int = 4, warmup: int = 1) -> float:
     """Training images/s of ``config``'s model on random images of its input size, timed
     over ``iters`` iterations of its batch size after ``warmup`` (a bare PyTorch loop, as
-    ``ferda bench`` measures), in images of 64 px cost (x (size / 64)^2)."""
+    ``ferda bench`` measures), in the plan's unit (x :func:`step_cost`), so that a plan's
+    :func:`plan_cost` over it is the plan's time at this machine's speed."""
     import copy
 
     import torch
@@ -179,7 +230,7 @@ def measure_speed(config: str, iters: int = 4, warmup: int = 1) -> float:
     model = MODELS.build(copy.deepcopy(cfg.model))
     optimizer = build_optim_wrapper(model, copy.deepcopy(cfg.optim_wrapper)).optimizer
     _bare_loop(model, loader, optimizer, warmup)
-    return _bare_loop(model, loader, optimizer, iters) * (size / 64) ** 2
+    return _bare_loop(model, loader, optimizer, iters) * step_cost(_backbone_cfg(cfg), size)
 
 
 class _Clock:
@@ -296,13 +347,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f'comma-separated rows besides source-only, from {METHODS} '
                    f'(default: {",".join(DEFAULT_METHODS)})')
     plan = p.add_mutually_exclusive_group()
-    plan.add_argument('--full', dest='fast', action='store_false',
-                      help='the full-length 64 px configs (the default; about an hour at '
-                      '50 img/s)')
     plan.add_argument('--fast', dest='fast', action='store_true',
-                      help='the fast 40 px configs of configs/demo/ (under 15 minutes at 50 img/s; '
-                      'do not yet reproduce the full conclusions, docs/synfer.md)')
-    p.set_defaults(fast=False)
+                      help='the default: the configs of configs/demo/, the full recipes on a slim '
+                      'ResNet (within 15 minutes at 50 img/s, docs/synfer.md §5)')
+    plan.add_argument('--full', dest='fast', action='store_false',
+                      help='the ResNet-18 configs the README measured (about an hour at '
+                      '50 img/s); needed for --methods clup-swav')
+    p.set_defaults(fast=True)
     p.add_argument('--upper-bound', action='store_true',
                    help='also train the target-trained upper bound on wild (twice as long)')
     return p
@@ -348,6 +399,10 @@ def main(argv=None) -> dict:
     unknown = sorted(set(methods) - set(METHODS))
     if unknown:
         parser.error(f'--methods: unknown {unknown}; choose from {METHODS}')
+    if args.fast and 'clup-swav' in methods:
+        parser.error('--methods clup-swav runs the ResNet-18 SwAV configs, whose pseudo-labels '
+                     'need the ResNet-18 source model of --full; the fast demo trains a slim '
+                     'network. Use --full with clup-swav.')
     ensure_synfer(SYNFER_ROOT)
     extra = []
     if args.epochs:  # warm-up (at most 3 epochs), then a cosine schedule ending with the run;

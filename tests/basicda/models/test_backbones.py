@@ -155,3 +155,85 @@ def test_check_arch_meta():
         check_arch_meta(expected, dict(expected, stem='default'))
     with pytest.raises(ValueError, match="'stem' missing"):
         check_arch_meta(expected, dict(backbone='resnet18', out_dim=512))
+
+
+SLIM = dict(layers=(1, 1, 1, 1), channels=(32, 64, 128, 256))
+
+
+def test_model_kwargs_build_a_slim_resnet_and_record_it():
+    net = MODELS.build(dict(type='TimmBackbone', name='resnet18', model_kwargs=SLIM)).eval()
+    # one BasicBlock per stage, widths 32..256, timm's 64-channel 7x7 stem (stem_width only
+    # acts on the deep stem)
+    assert net.out_dim == 256
+    assert [len(getattr(net.model, f'layer{i}')) for i in range(1, 5)] == [1, 1, 1, 1]
+    assert net.model.conv1.weight.shape == (64, 3, 7, 7)
+    convs = [m for m in net.model.modules() if isinstance(m, nn.Conv2d)]
+    # stem + 2 per block + a 1x1 shortcut in every stage (64 -> 32 in stage 1, strided after)
+    assert len(convs) == 1 + 8 + 4
+    assert sum(p.numel() for p in net.parameters()) < 11_176_512 / 8  # resnet18 minus fc
+    assert net.arch_meta == dict(backbone='resnet18', stem='default', out_dim=256,
+                                 model_kwargs=dict(channels=[32, 64, 128, 256],
+                                                   layers=[1, 1, 1, 1]))
+    assert net(torch.randn(2, 3, 64, 64)).shape == (2, 256)
+
+
+def test_model_kwargs_refuses_what_the_wrapper_sets():
+    with pytest.raises(ValueError, match=r"\['num_classes', 'pretrained'\] are set by"):
+        TimmBackbone('resnet18', model_kwargs=dict(num_classes=7, pretrained=True))
+
+
+def test_arch_meta_refuses_slim_into_default_and_back():
+    default = TimmBackbone('resnet18').arch_meta
+    slim = TimmBackbone('resnet18', model_kwargs=SLIM).arch_meta
+    with pytest.raises(ValueError, match=r"'model_kwargs': model has none, checkpoint has"):
+        check_arch_meta(default, dict(slim, out_dim=512))  # even with a matching out_dim
+    with pytest.raises(ValueError, match=r"'model_kwargs': model has \{'channels'"):
+        check_arch_meta(dict(slim, out_dim=512), default)
+    check_arch_meta(slim, dict(slim))
+    # a checkpoint's meta reads tuples back as lists (or as tuples): both match
+    check_arch_meta(slim, dict(slim, model_kwargs=dict(SLIM)))
+    check_arch_meta(default, dict(default, model_kwargs={}))  # an empty record = none
+
+
+def test_slim_checkpoint_round_trip(tmp_path):
+    torch.manual_seed(0)
+    source = TimmBackbone('resnet18', model_kwargs=SLIM).eval()
+    path = tmp_path / 'slim.pth'
+    torch.save({'state_dict': source.model.state_dict(), 'meta': dict(arch=source.arch_meta)},
+               path)
+    target = TimmBackbone('resnet18', model_kwargs=SLIM, checkpoint=str(path)).eval()
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        assert_close(target(x), source(x), rtol=0, atol=0)
+    with pytest.raises(ValueError, match='model_kwargs'):
+        TimmBackbone('resnet18', checkpoint=str(path))
+
+
+def _is_nhwc(t):
+    return t.dim() == 4 and t.is_contiguous(memory_format=torch.channels_last) and \
+        not t.is_contiguous()
+
+
+def test_channels_last_layout_same_function_and_checkpoints_cross():
+    torch.manual_seed(0)
+    plain = TimmBackbone('resnet18', model_kwargs=SLIM)
+    nhwc = TimmBackbone('resnet18', model_kwargs=SLIM, channels_last=True)
+    nhwc.load_state_dict(plain.state_dict())  # a default-layout checkpoint loads
+    assert _is_nhwc(nhwc.model.conv1.weight) and not _is_nhwc(plain.model.conv1.weight)
+    assert 'channels_last' not in nhwc.arch_meta and nhwc.arch_meta == plain.arch_meta
+    x = torch.randn(4, 3, 64, 64)
+    plain.train(), nhwc.train()
+    out_plain, out_nhwc = plain(x), nhwc(x)
+    assert_close(out_nhwc, out_plain, rtol=1e-4, atol=1e-5)  # float rounding only
+    assert_close(nhwc.forward_features(x), plain.forward_features(x), rtol=1e-4, atol=1e-5)
+    # a training step keeps the layout (momentum buffers follow their parameters)
+    opt = torch.optim.SGD(nhwc.parameters(), lr=0.1, momentum=0.9)
+    out_nhwc.square().mean().backward()
+    opt.step()
+    assert _is_nhwc(nhwc.model.conv1.weight)
+    assert _is_nhwc(opt.state[nhwc.model.conv1.weight]['momentum_buffer'])
+    # and its weights load back into the default layout
+    back = TimmBackbone('resnet18', model_kwargs=SLIM)
+    back.load_state_dict(nhwc.state_dict())
+    assert not _is_nhwc(back.model.conv1.weight)
+    assert torch.equal(back.model.conv1.weight, nhwc.model.conv1.weight)
