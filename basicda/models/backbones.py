@@ -192,8 +192,8 @@ class TimmBackbone(nn.Module):
             be present; unexpected keys are logged by name. Default: None.
         model_kwargs (dict, optional): extra arguments of ``timm.create_model``
             that change the architecture, e.g. a slim ResNet for the demo:
-            ``dict(layers=(1, 1, 1, 1), channels=(32, 64, 128, 256), stem_width=32)``
-            with ``name='resnet18'``. ``pretrained``, ``num_classes`` and
+            ``dict(layers=(1, 1, 1, 1), channels=(32, 64, 128, 256))`` with
+            ``name='resnet18'``. ``pretrained``, ``num_classes`` and
             ``global_pool`` are set here and refused. Recorded in ``arch_meta``.
             Default: None.
         channels_last (bool): keep the weights and every input in channels-last

@@ -23,8 +23,8 @@ BasicBlock per stage, half ResNet-18's widths, channels-last), a 20-epoch CluP s
 instead of 30 and fewer evaluation points; ``--full`` runs the ResNet-18 configs
 the README's method sections measured (30 source epochs, 30 student epochs, every epoch
 evaluated). :func:`demo_plan` and :func:`plan_cost` size both in images of ResNet-18 at
-64 px (docs/synfer.md §5.1); the fast plan is within the 15-minute budget at 50 img/s and
-the measured runs are in docs/synfer.md §5.2. At the start the demo times a few training
+64 px (docs/synfer.md §5.1); the fast plan's FLOPs are within the 15-minute budget at
+50 img/s, its measured time is not yet (about 16 minutes at 50 img/s, docs/synfer.md §5.2). At the start the demo times a few training
 iterations of the source model and prints the estimated time of its plan, then the
 remaining time after each stage.
 
@@ -165,6 +165,7 @@ def demo_plan(configs: dict, methods=DEFAULT_METHODS, epochs=None) -> list:
 
     n, v, t = SYNFER_SPLITS['train'], SYNFER_SPLITS['val'], SYNFER_SPLITS['test']
     src = Config.fromfile(configs['source'])
+
     def where(cfg) -> dict:
         size = _input_size(cfg)
         return dict(size=size, cost=step_cost(_backbone_cfg(cfg), size))
@@ -349,7 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan = p.add_mutually_exclusive_group()
     plan.add_argument('--fast', dest='fast', action='store_true',
                       help='the default: the configs of configs/demo/, the full recipes on a slim '
-                      'ResNet (within 15 minutes at 50 img/s, docs/synfer.md §5)')
+                      'ResNet (about 16 minutes at 50 img/s, docs/synfer.md §5)')
     plan.add_argument('--full', dest='fast', action='store_false',
                       help='the ResNet-18 configs the README measured (about an hour at '
                       '50 img/s); needed for --methods clup-swav')
