@@ -1,18 +1,20 @@
 # The SynFER benchmark matrix (docs/results.md §5): source-free methods x {lab -> wild,
-# lab -> lowres} x 3 SynFER generator seeds, one training seed each, on CPU-sized configs.
+# lab -> lowres} x 3 SynFER generator seeds, one training seed each, on the fast demo's
+# slim network (configs/demo/_base_/resnet10-half.py; the recipes of the ResNet-18 demo):
 #     ferda benchmark configs/benchmarks/synfer.py
-# Not a run config: `ferda benchmark` reads it and runs `ferda pipeline` per cell. The source
-# models of each (data seed, seed) are trained once and shared (EERCL's bottleneck source by
-# the EERCL cells, the source-only model by the CluP cells); they are tabled too.
+# Not a run config: `ferda benchmark` reads it and runs `ferda pipeline` per cell. Every
+# cell starts from the same slim source-only model of its (data seed, seed), trained once
+# and shared, and tabled as its own row. The ResNet-18 matrix is synfer_resnet18.py.
 data_seeds = [0, 7, 13]
 seeds = [0]
 synth = dict(per_class=400, subjects=60)
 methods = dict(
     eercl=dict(
-        wild='configs/eercl/eercl_resnet18-bottleneck_1xb16-200it_synfer-lab-to-wild.py',
-        lowres='configs/eercl/eercl_resnet18-bottleneck_1xb16-200it_synfer-lab-to-lowres.py'),
+        wild='configs/demo/eercl_resnet10-half-linear-wn_1xb16-200it_synfer-lab-to-wild.py',
+        lowres='configs/demo/eercl_resnet10-half-linear-wn_1xb16-200it_synfer-lab-to-lowres.py'),
     clup=dict(
-        wild='configs/clup/clup_resnet18_1xb32-source-init-30e_synfer-lab-to-wild.py'),
+        wild='configs/demo/clup_resnet10-half_1xb32-source-init-20e_synfer-lab-to-wild.py',
+        lowres='configs/demo/clup_resnet10-half_1xb32-source-init-20e_synfer-lab-to-lowres.py'),
 )
 flags = []
 stage_options = {}

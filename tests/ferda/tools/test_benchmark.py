@@ -13,15 +13,30 @@ from tests.conftest import REPO
 from tests.ferda.tools.test_results import _metrics
 
 BENCH = osp.join(REPO, 'configs', 'benchmarks', 'synfer.py')
+BENCH_R18 = osp.join(REPO, 'configs', 'benchmarks', 'synfer_resnet18.py')
 EERCL_WILD = 'configs/eercl/eercl_resnet18-bottleneck_1xb16-200it_synfer-lab-to-wild.py'
 EERCL_LOWRES = 'configs/eercl/eercl_resnet18-bottleneck_1xb16-200it_synfer-lab-to-lowres.py'
 CLUP_WILD = 'configs/clup/clup_resnet18_1xb32-source-init-30e_synfer-lab-to-wild.py'
 
 
-def test_the_synfer_benchmark_plan_shares_each_seeds_source_model(monkeypatch):
+def test_the_synfer_benchmark_plan_shares_one_slim_source_model_per_seed(monkeypatch):
     from mmengine.config import Config
     monkeypatch.chdir(REPO)
-    bench = Config.fromfile(BENCH).to_dict()
+    cells = benchmark.plan_matrix(Config.fromfile(BENCH).to_dict(), benchmark._stages_of)
+    assert len(cells) == 3 * 1 * 4  # data seeds x seeds x {eercl, clup} x {wild, lowres}
+    by_exp = {c['exp']: c for c in cells}
+    assert by_exp['d13/s0/eercl_wild']['reuse'] == {}
+    # the slim source-only model is trained by the first cell and handed to the other three;
+    # CluP's pseudo-label stage needs the source, so it is never shared
+    for other in ('eercl_lowres', 'clup_wild', 'clup_lowres'):
+        assert by_exp[f'd13/s0/{other}']['reuse'] == {'source': 'd13/s0/eercl_wild'}
+    assert {c['config'].split('/')[1] for c in cells} == {'demo'}
+
+
+def test_the_resnet18_benchmark_plan_shares_each_seeds_source_model(monkeypatch):
+    from mmengine.config import Config
+    monkeypatch.chdir(REPO)
+    bench = Config.fromfile(BENCH_R18).to_dict()
     cells = benchmark.plan_matrix(bench, benchmark._stages_of)
     assert len(cells) == 3 * 1 * 3  # data seeds x seeds x (eercl wild, lowres; clup wild)
     by_exp = {c['exp']: c for c in cells}
