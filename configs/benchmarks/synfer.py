@@ -19,4 +19,4 @@ methods = dict(
 flags = []
 stage_options = {}
 results = dict(group_by='method,source,target,dataset', metrics='accuracy,mca,macro_f1',
-               datasets='wild_test,lowres_test')
+               datasets='wild_test,lowres_test', selection=True)

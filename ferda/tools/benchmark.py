@@ -11,7 +11,8 @@ The benchmark config (a plain Python config, not a run) names::
     methods = dict(eercl=dict(wild='configs/eercl/...to-wild.py', lowres='...'), ...)
     flags = []                       # train.py flags of every run (e.g. --cfg-options ...)
     stage_options = {}               # {stage: {key: value}} as ferda pipeline's
-    results = dict(group_by='method,source,dataset', metrics='accuracy,mca,macro_f1')
+    results = dict(group_by='method,source,dataset', metrics='accuracy,mca,macro_f1',
+                   selection=True)       # + per_class=True; the final ferda results' options
 
 Each cell runs ``ferda pipeline`` in ``RUNS_ROOT/d<D>/s<S>/<method>_<transfer>`` with
 ``SYNFER_ROOT`` set to that data seed's folder and ``--seed S``. A pipeline stage without
@@ -172,6 +173,7 @@ def main(argv=None) -> dict:
     for key in ('group_by', 'metrics', 'datasets'):
         if res.get(key):
             argv_results += [f'--{key.replace("_", "-")}', str(res[key])]
-    if res.get('per_class'):
-        argv_results.append('--per-class')
+    for flag in ('per_class', 'selection'):
+        if res.get(flag):
+            argv_results.append(f'--{flag.replace("_", "-")}')
     return results_main(argv_results)

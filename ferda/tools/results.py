@@ -2,7 +2,7 @@
 
     ferda results runs/a runs/b ... [--group-by method,source,dataset]
         [--metrics accuracy,mca,macro_f1] [--datasets wild_test,lowres_test]
-        [--format md,csv,tex] [--out DIR] [--per-class]
+        [--format md,csv,tex] [--out DIR] [--per-class] [--selection]
 
 Everything in the table is read from the runs (docs/results.md §2): each run folder's
 ``results.json`` (the label-free selected checkpoint's metrics, the oracle, the label-free
@@ -11,7 +11,8 @@ name ``{method}_{backbone}_{gpus}x{batch}-{recipe}_{source}-to-{target}``, the t
 from ``randomness.seed``, the SynFER generator seed from the ``synfer.json`` beside the data).
 Runs are grouped; each cell is the mean +- sample standard deviation over the group's runs with
 their number n. Runs that are unfinished, or that disagree on what was evaluated, are refused
-with the reason.
+with the reason. ``--selection`` adds the model-selection table of the source-free runs
+(docs/results.md §4.1).
 """
 import argparse
 import glob
@@ -284,6 +285,99 @@ def build_table(groups: List[dict], metrics: Sequence[str], per_class: bool = Fa
     return dict(keys=keys, columns=columns, rows=rows)
 
 
+SELECTORS = ('last', 'entropy', 'im', 'snd')
+
+
+def selection_table(records: List[dict], metric: str = 'accuracy') -> dict:
+    """The model-selection table of source-free runs (docs/results.md §4.1).
+
+    One row per run and evaluated dataset that recorded label-free selectors: ``metric`` at
+    the last evaluation point, at each selector's choice and at the oracle (the best point by
+    target labels). The summary gives, per selector over all rows, the mean and the largest
+    gap to the oracle (``oracle - selector``, >= 0), the mean difference from ``last``
+    (``selector - last``) and how many rows it lands above, level with and below ``last``.
+    Records without selectors (source-only, AdaBN) are left out.
+
+    Args:
+        records: ``run_records`` output.
+        metric: the metric compared (a fraction, e.g. ``accuracy``).
+
+    Returns:
+        ``dict(metric, selectors, rows, summary)``: a row is ``dict(key, data_seed, seed, run,
+        values={selector | 'oracle': value})``; ``summary[selector] = dict(gap_mean, gap_max,
+        vs_last_mean, above, level, below, n)``.
+
+    Raises:
+        RunError: no record has both selectors and an oracle, or a run's selector record
+            lacks ``metric``.
+    """
+    keep = [r for r in records if r['selectors'] and (r['oracle'] or {}).get(metric) is not None]
+    if not keep:
+        raise RunError('--selection: no run recorded label-free selectors and an oracle '
+                       f'for {metric!r} (source-free runs with LabelFreeSelectionHook do)')
+    names = set.intersection(*(set(r['selectors']) for r in keep))
+    selectors = [s for s in SELECTORS if s in names] + sorted(names - set(SELECTORS))
+    rows = []
+    for r in sorted(keep, key=lambda r: tuple(str(r[k]) for k in
+                                               GROUP_KEYS + ('data_seed', 'seed'))):
+        values = {}
+        for sel in selectors:
+            if r['selectors'][sel].get(metric) is None:
+                raise RunError(f'{r["run"]}: results.json selector {sel!r} has no {metric!r} '
+                               f'for {r["dataset"]}')
+            values[sel] = float(r['selectors'][sel][metric])
+        values['oracle'] = float(r['oracle'][metric])
+        rows.append(dict(key={k: r[k] for k in GROUP_KEYS}, data_seed=r['data_seed'],
+                         seed=r['seed'], run=r['run'], values=values))
+    summary = {}
+    for sel in selectors:
+        v = np.array([row['values'][sel] for row in rows])
+        oracle = np.array([row['values']['oracle'] for row in rows])
+        last = np.array([row['values'].get('last', np.nan) for row in rows])
+        gap, diff = oracle - v, v - last
+        summary[sel] = dict(gap_mean=float(gap.mean()), gap_max=float(gap.max()),
+                            vs_last_mean=float(diff.mean()), above=int((diff > 0).sum()),
+                            level=int((diff == 0).sum()), below=int((diff < 0).sum()),
+                            n=len(rows))
+    return dict(metric=metric, selectors=selectors, rows=rows, summary=summary)
+
+
+def format_selection_md(sel: dict) -> str:
+    """Markdown of ``selection_table``: the per-run table (in %) and the summary (points)."""
+    m, names = sel['metric'], sel['selectors']
+    head = list(GROUP_KEYS) + ['data seed', 'seed'] + [f'{m} [{s}]' for s in names] + [
+        f'{m} (oracle, target labels)']
+    lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
+    for row in sel['rows']:
+        cells = [str(row['key'][k]) for k in GROUP_KEYS] + [str(row['data_seed']),
+                                                             str(row['seed'])]
+        cells += [f'{100 * row["values"][s]:.1f}' for s in names + ['oracle']]
+        lines.append('| ' + ' | '.join(cells) + ' |')
+    lines += ['', f'| selector | mean gap to oracle | largest gap | mean vs last | above / level '
+              f'/ below last | runs |', '|---|---|---|---|---|---|']
+    for s in names:
+        q = sel['summary'][s]
+        lines.append(f'| {s} | {100 * q["gap_mean"]:.1f} | {100 * q["gap_max"]:.1f} | '
+                     f'{100 * q["vs_last_mean"]:+.1f} | {q["above"]} / {q["level"]} / '
+                     f'{q["below"]} | {q["n"]} |')
+    return '\n'.join(lines) + '\n'
+
+
+def format_selection_csv(sel: dict) -> str:
+    """CSV of ``selection_table``'s rows, full-precision fractions, with each row's run."""
+    import csv
+    import io
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator='\n')
+    names = sel['selectors'] + ['oracle']
+    writer.writerow(list(GROUP_KEYS) + ['data_seed', 'seed'] +
+                    [f'{sel["metric"]} {s}' for s in names] + ['run'])
+    for row in sel['rows']:
+        writer.writerow([row['key'][k] for k in GROUP_KEYS] + [row['data_seed'], row['seed']] +
+                        [row['values'][s] for s in names] + [row['run']])
+    return out.getvalue()
+
+
 def _cell(stat, percent: bool = True) -> str:
     if stat is None:
         return '-'
@@ -469,6 +563,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--per-class', action='store_true',
                    help='add per-class recall columns (and with --out a recall heatmap and '
                    'the confusion matrices)')
+    p.add_argument('--selection', action='store_true',
+                   help='also the model-selection table of the source-free runs: the first '
+                   'metric at last, at each label-free selector and at the oracle, per run, '
+                   'and each selector\'s gap to the oracle (results_selection.md/.csv)')
     p.add_argument('--out', help='write results.<format> and the plots into this folder; '
                    'without it the table is printed')
     return p
@@ -483,6 +581,8 @@ def main(argv=None) -> dict:
             records += run_records(read_run(run_dir), args.datasets)
         groups = group_records(records, args.group_by)
         table = build_table(groups, args.metrics, args.per_class)
+        if args.selection:
+            table['selection'] = selection_table(records, args.metrics[0])
     except RunError as err:
         parser.error(str(err))
     command = 'ferda results ' + ' '.join(argv if argv is not None else sys.argv[1:])
@@ -497,6 +597,16 @@ def main(argv=None) -> dict:
                         'reported only. mean ± std (sample, ddof=1) over n runs, in %.\n\n'
                         + text)
             atomic_write_text(text, osp.join(args.out, f'results.{fmt}'))
+        if args.selection:
+            atomic_write_text(
+                f'Made by `{command}`. Per source-free run: {args.metrics[0]} (%) at the last '
+                'evaluation point, at the point each label-free selector prefers, and at the '
+                'best point by target labels (oracle, reported only); then per selector the '
+                'gap to the oracle and the difference from last, in points.\n\n'
+                + format_selection_md(table['selection']),
+                osp.join(args.out, 'results_selection.md'))
+            atomic_write_text(format_selection_csv(table['selection']),
+                              osp.join(args.out, 'results_selection.csv'))
         plot_bars(table, args.metrics[0], osp.join(args.out, 'results_bars.png'))
         if args.per_class:
             plot_recall(table, osp.join(args.out, 'results_recall.png'))
@@ -504,4 +614,6 @@ def main(argv=None) -> dict:
                 plot_confusion(groups, osp.join(args.out, 'results_confusion.png'))
     else:
         print('\n'.join(texts.values()))  # a CLI's output
+        if args.selection:
+            print(format_selection_md(table['selection']))
     return table

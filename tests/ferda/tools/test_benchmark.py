@@ -126,7 +126,8 @@ def test_a_tiny_real_matrix_trains_tables_and_reuses(synfer_workdir, monkeypatch
     monkeypatch.delenv('SYNFER_ROOT', raising=False)
     with open('bench_tiny.py', 'w') as f:
         f.write(f'data_seeds = [0]\nseeds = [0]\nmethods = dict(eercl=dict(wild={TINY_CELL!r}))\n'
-                "results = dict(group_by='method,target,dataset', datasets='wild_test')\n")
+                "results = dict(group_by='method,target,dataset', datasets='wild_test', "
+                "selection=True)\n")
     table = benchmark.main(['bench_tiny.py', '--runs-root', 'runs/bench_tiny'])
     cell = osp.join('runs', 'bench_tiny', 'd0', 's0', 'eercl_wild')
     rows = {(r['key']['method'], r['key']['target']): r for r in table['rows']}
@@ -139,8 +140,18 @@ def test_a_tiny_real_matrix_trains_tables_and_reuses(synfer_workdir, monkeypatch
             mean, _, n = rows[key]['cells'][metric]
             assert n == 1 and mean == written['metrics']['wild_test'][metric], (key, metric)
         assert osp.isfile(osp.join(run_dir, 'DONE')) or run_dir.endswith('source')
-    # EERCL recorded its label-free selectors: the table has their columns
+    # EERCL recorded its label-free selectors: the table has their columns, and the
+    # model-selection table has its one row (the source model has no selectors), read from
+    # its results.json
     assert 'accuracy [entropy]' in rows[('eercl', 'wild')]['cells']
+    with open(osp.join(cell, 'results.json')) as f:
+        written = json.load(f)
+    [row] = table['selection']['rows']
+    assert row['run'] == cell
+    assert row['values'] == dict(
+        {s: written['selectors'][s]['wild_test']['accuracy'] for s in written['selectors']},
+        oracle=written['oracle']['wild_test']['accuracy'])
+    assert osp.isfile(osp.join('runs', 'bench_tiny', 'results', 'results_selection.md'))
     with open(osp.join(cell, 'iter_6.pth'), 'rb') as f:
         before = f.read()
     stamp = os.stat(osp.join(cell, 'iter_6.pth')).st_mtime_ns

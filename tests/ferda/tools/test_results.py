@@ -177,3 +177,40 @@ def test_refuses_a_group_that_mixes_recipes_or_repeats_a_seed(runs, tmp_path, ca
     with pytest.raises(SystemExit, match='2'):
         main([runs[0], again, '--datasets', 'wild_test'])
     assert 'have the same seed 0 and data seed 0' in capsys.readouterr().err
+
+
+def test_model_selection_table_against_hand_worked_gaps(tmp_path, capsys):
+    """Two source-free runs with last / entropy / im / snd and the oracle, and a source-only run
+    without selectors (left out). Gaps to the oracle and differences from last by hand."""
+    values = [dict(last=0.50, entropy=0.55, im=0.50, snd=0.40, oracle=0.60),
+              dict(last=0.70, entropy=0.65, im=0.72, snd=0.70, oracle=0.75)]
+    runs = [fake_run(tmp_path, f'r{s}', EERCL, s, v['last'], v.pop('oracle'), data_seed=s,
+                     selectors=v) for s, v in enumerate(values)]
+    runs.append(fake_run(tmp_path, 'src', 'source-only_resnet18_1xb64-scratch-30e_synfer-lab.py',
+                         0, 0.4, 0.45))
+    out = tmp_path / 'tables'
+    table = main(runs + ['--datasets', 'wild_test', '--metrics', 'accuracy', '--selection',
+                         '--group-by', 'method,source,target,dataset', '--format', 'md',
+                         '--out', str(out)])
+    sel = table['selection']
+    assert sel['selectors'] == ['last', 'entropy', 'im', 'snd']
+    assert [r['run'] for r in sel['rows']] == runs[:2]
+    expect = dict(  # oracle - selector; selector - last
+        last=(0.075, 0.10, 0.0, 0, 2, 0), entropy=(0.075, 0.10, 0.0, 1, 0, 1),
+        im=(0.065, 0.10, 0.01, 1, 1, 0), snd=(0.125, 0.20, -0.05, 0, 1, 1))
+    for name, (gap, worst, vs_last, above, level, below) in expect.items():
+        q = sel['summary'][name]
+        assert (q['gap_mean'], q['gap_max'], q['vs_last_mean']) == pytest.approx(
+            (gap, worst, vs_last)), name
+        assert (q['above'], q['level'], q['below'], q['n']) == (above, level, below, 2), name
+    md = (out / 'results_selection.md').read_text()
+    assert md.startswith('Made by `ferda results ')
+    assert '| eercl | resnet18-bottleneck | 200it | synfer-lab | wild | wild_test | 1 | 1 ' \
+           '| 70.0 | 65.0 | 72.0 | 70.0 | 75.0 |' in md
+    assert '| snd | 12.5 | 20.0 | -5.0 | 0 / 1 / 1 | 2 |' in md
+    rows = _csv_rows((out / 'results_selection.csv').read_text())
+    assert [float(r['accuracy oracle']) for r in rows] == [0.60, 0.75]
+    # only runs without selectors: refused with the reason
+    with pytest.raises(SystemExit):
+        main([runs[2], '--selection'])
+    assert 'no run recorded label-free selectors' in capsys.readouterr().err
