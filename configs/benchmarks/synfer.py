@@ -1,6 +1,6 @@
 # The SynFER benchmark matrix (docs/results.md §5): source-free methods x {lab -> wild,
 # lab -> lowres} x 3 SynFER generator seeds, one training seed each, on the fast demo's
-# slim network (configs/demo/_base_/resnet10-half.py; the recipes of the ResNet-18 demo):
+# slim network (configs/_base_/models/resnet10-half.py; the recipes of the ResNet-18 demo):
 #     ferda benchmark configs/benchmarks/synfer.py
 # Not a run config: `ferda benchmark` reads it and runs `ferda pipeline` per cell. Every
 # cell starts from the same slim source-only model of its (data seed, seed), trained once

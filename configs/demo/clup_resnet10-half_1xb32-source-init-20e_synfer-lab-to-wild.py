@@ -4,7 +4,7 @@
 # model's architecture), evaluated on wild test at epochs 5, 10, 15 and 20 (the primary
 # number is the last epoch; the oracle picks among the four).
 _base_ = ['../clup/clup_resnet18_1xb32-source-init-30e_synfer-lab-to-wild.py',
-          './_base_/resnet10-half.py']
+          '../_base_/models/resnet10-half.py']
 # the same stages on the fast demo's source and pseudo-label configs
 pipeline = [
     dict(_base_.pipeline[0], config='configs/demo/'

@@ -3,7 +3,7 @@
 # refresh every 50, evaluation every 100) from the slim source-only model that the CluP and
 # source-only rows share, with its weight-normalised linear head as the frozen classifier.
 _base_ = ['../eercl/eercl_resnet18-bottleneck_1xb16-200it_synfer-lab-to-lowres.py',
-          './_base_/resnet10-half.py']
+          '../_base_/models/resnet10-half.py']
 pipeline = [dict(name='source', checkpoint='best', into='model.source_checkpoint',
                  config='configs/demo/'
                         'source-only_resnet10-half_1xb64-scratch-30e_synfer-lab-to-wild-lowres.py')]
