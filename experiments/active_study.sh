@@ -11,13 +11,15 @@
 # and their table next to it (learning_curves.md).
 # Environment: SEEDS (default "0 1 2"), STRATEGIES (default all seven), INITS (default
 # "scratch simclr"), JOBS (runs at a time, default 1; each gets OMP_NUM_THREADS = cores /
-# JOBS), SYNFER_ROOT (default data/synfer; generated with `ferda synth` if missing).
+# JOBS), SYNFER_ROOT (default data/synfer; generated with `ferda synth` if missing),
+# AL_SCRATCH_CONFIG and AL_SIMCLR_CONFIG (the two configs; the second's `pipeline` must
+# have the SimCLR stage `pretrain`).
 # A finished run (DONE) is reused; an interrupted one is resumed by the pipeline.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SELF="$ROOT/experiments/active_study.sh"
-SCRATCH_CFG="$ROOT/configs/active/al-margin_resnet10-half_1xb20-scratch-20e-7pt_synfer-lowres-cpu.py"
-SIMCLR_CFG="$ROOT/configs/active/al-margin_resnet10-half_1xb20-simclr-20e-7pt_synfer-lowres-cpu.py"
+SCRATCH_CFG=${AL_SCRATCH_CONFIG:-$ROOT/configs/active/al-margin_resnet10-half_1xb20-scratch-20e-7pt_synfer-lowres-cpu.py}
+SIMCLR_CFG=${AL_SIMCLR_CONFIG:-$ROOT/configs/active/al-margin_resnet10-half_1xb20-simclr-20e-7pt_synfer-lowres-cpu.py}
 
 if [ "${1:-}" = --one ]; then  # internal: one run, "--one STUDY_NAME KIND SEED [STRATEGY]"
   STUDY=$2 KIND=$3 SEED=$4 STRATEGY=${5:-}

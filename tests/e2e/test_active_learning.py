@@ -2,6 +2,7 @@
 (tests/configs/tiny_al_synfer-lowres.py: a pool of 42, so 4 labels then +2 per round, 7
 points, at most 2 epochs per round, every epoch checkpointed)."""
 import json
+import os
 import os.path as osp
 import shutil
 
@@ -239,3 +240,43 @@ def test_two_process_run_through_the_script(synfer_workdir, reference):
         assert f.read(8) == b'\x89PNG\r\n\x1a\n'
     log = open(osp.join(cwd, 'runs', 'al_2proc', 'logs', 'train.log')).read()
     assert 'Distributed training: True' in log and 'GPU number: 2' in log  # 2 processes
+
+
+STUDY = osp.join(REPO, 'experiments', 'active_study.sh')
+
+
+def test_study_script_runs_the_grid_shares_each_seeds_encoder_and_reuses(synfer_workdir):
+    """experiments/active_study.sh with the tiny configs, seed 0, two strategies, both inits,
+    two runs at a time: one SimCLR stage handed to both pretrained runs, BALD with its dropout
+    head, the overlay table with a row per (strategy, init), and a second call trains nothing."""
+    from mmengine.config import Config
+
+    cwd = str(synfer_workdir)
+    env = dict(AL_SCRATCH_CONFIG=CONFIG, AL_SIMCLR_CONFIG=AL_SIMCLR, SEEDS='0',
+               STRATEGIES='random bald', JOBS='2')
+    out = run(['bash', STUDY, 'al_study_t'], cwd=cwd, env=env).stdout
+    root = osp.join(cwd, 'runs', 'al_study_t')
+    encoder = osp.abspath(osp.join(root, 'simclr_s0', 'pretrain', 'encoder.pth'))
+    assert osp.isfile(encoder)
+    for strategy in ('random', 'bald'):
+        for init in ('scratch', 'simclr'):
+            run_dir = osp.join(root, f'{strategy}_{init}_s0')
+            with open(osp.join(run_dir, 'al', 'rounds.json')) as f:
+                assert [r['n_labelled'] for r in json.load(f)] == al_schedule(POOL)
+            [dumped] = [f for f in os.listdir(run_dir) if f.endswith('.py')]
+            cfg = Config.fromfile(osp.join(run_dir, dumped))
+            assert cfg.train_cfg.strategy == strategy and cfg.randomness.seed == 0
+            assert cfg.train_cfg.round_init == ('scratch' if init == 'scratch' else 'pretrained')
+            if init == 'simclr':  # the seed's shared encoder, not a stage of its own
+                assert osp.abspath(cfg.train_cfg.encoder) == encoder
+                assert not osp.exists(osp.join(run_dir, 'pretrain'))
+            assert cfg.model.head.dropout == (0.5 if strategy == 'bald' else 0.0)
+    with open(osp.join(root, 'learning_curves.md')) as f:
+        rows = [line.split(' | ')[:3] for line in f if line.startswith('| ') and
+                not line.startswith('| strategy')]
+    assert sorted(rows) == [['| bald', 'pretrained', '1'], ['| bald', 'scratch', '1'],
+                            ['| random', 'pretrained', '1'], ['| random', 'scratch', '1']]
+    assert osp.isfile(osp.join(root, 'learning_curves.png')) and '4 groups' in out
+    stamp = os.stat(osp.join(root, 'random_scratch_s0', 'al', 'rounds.json')).st_mtime_ns
+    run(['bash', STUDY, 'al_study_t'], cwd=cwd, env=env)
+    assert os.stat(osp.join(root, 'random_scratch_s0', 'al', 'rounds.json')).st_mtime_ns == stamp
