@@ -18,5 +18,5 @@ methods = dict(
 )
 flags = []
 stage_options = {}
-results = dict(group_by='method,source,target,dataset', metrics='accuracy,mca,macro_f1',
+results = dict(group_by='method,source,target,dataset', metrics='accuracy',
                datasets='wild_test,lowres_test', selection=True)

@@ -266,6 +266,11 @@ def summarise(group: dict, metrics: Sequence[str], per_class: bool = False) -> d
     return cells
 
 
+def _seed_order(seed) -> tuple:
+    """Sort key of seeds: numbers in numeric order (7 before 13), then anything else."""
+    return (0, seed, '') if isinstance(seed, (int, float)) else (1, 0, str(seed))
+
+
 def build_table(groups: List[dict], metrics: Sequence[str], per_class: bool = False) -> dict:
     """``dict(keys, columns, rows)``; a row is ``dict(key, cells, runs, seeds, data_seeds)``."""
     rows = []
@@ -273,8 +278,8 @@ def build_table(groups: List[dict], metrics: Sequence[str], per_class: bool = Fa
         recs = g['records']
         rows.append(dict(key=g['key'], cells=summarise(g, metrics, per_class),
                          runs=[r['run'] for r in recs],
-                         seeds=sorted({r['seed'] for r in recs}, key=str),
-                         data_seeds=sorted({r['data_seed'] for r in recs}, key=str)))
+                         seeds=sorted({r['seed'] for r in recs}, key=_seed_order),
+                         data_seeds=sorted({r['data_seed'] for r in recs}, key=_seed_order)))
     columns = []
     for row in rows:
         columns += [c for c in row['cells'] if c not in columns]
@@ -318,8 +323,8 @@ def selection_table(records: List[dict], metric: str = 'accuracy') -> dict:
     names = set.intersection(*(set(r['selectors']) for r in keep))
     selectors = [s for s in SELECTORS if s in names] + sorted(names - set(SELECTORS))
     rows = []
-    for r in sorted(keep, key=lambda r: tuple(str(r[k]) for k in
-                                               GROUP_KEYS + ('data_seed', 'seed'))):
+    for r in sorted(keep, key=lambda r: tuple(str(r[k]) for k in GROUP_KEYS) + (
+            _seed_order(r['data_seed']), _seed_order(r['seed']))):
         values = {}
         for sel in selectors:
             if r['selectors'][sel].get(metric) is None:
@@ -443,31 +448,50 @@ def format_tex(table: dict) -> str:
 FORMATTERS = dict(md=format_md, csv=format_csv, tex=format_tex)
 
 
+def bar_clusters(table: dict, metric: str) -> tuple:
+    """The bars of :func:`plot_bars`: ``(clusters, methods, bars)`` with
+    ``bars[(cluster, method)] = (mean, std)`` of ``metric`` (fractions; std nan for one run).
+
+    A cluster is a row key without ``method``; with ``dataset`` in the key, also without
+    ``target``, so that runs evaluated on the same dataset stand side by side (the
+    source-only model of lab -> wild-lowres next to the methods of lab -> wild on
+    ``wild_test``), unless that would put two rows of one method in one cluster.
+    """
+    keys = [k for k in table['keys'] if k != 'method']
+    method = lambda row: str(row['key'].get('method', 'run'))  # noqa: E731
+    if 'dataset' in keys and 'target' in keys:
+        short = [k for k in keys if k != 'target']
+        pairs = [(method(r), tuple(r['key'][k] for k in short)) for r in table['rows']]
+        if len(set(pairs)) == len(pairs):
+            keys = short
+    clusters, methods, bars = [], [], {}
+    for row in table['rows']:
+        c = ' / '.join(str(row['key'][k]) for k in keys) or 'all'
+        clusters += [c] if c not in clusters else []
+        methods += [method(row)] if method(row) not in methods else []
+        if metric in row['cells']:
+            mean, std, _ = row['cells'][metric]
+            bars[(c, method(row))] = (mean, std)
+    return clusters, methods, bars
+
+
 def plot_bars(table: dict, metric: str, path: str) -> None:
-    """Bar chart: one cluster per transfer (the row key without ``method``), one bar per
-    method, error bars = the std over seeds."""
+    """Bar chart: one cluster per transfer and evaluated dataset (:func:`bar_clusters`), one
+    bar per method, error bars = the std over seeds."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
 
-    keys = [k for k in table['keys'] if k != 'method']
-    clusters, methods = [], []
-    for row in table['rows']:
-        c = ' / '.join(str(row['key'][k]) for k in keys) or 'all'
-        clusters += [c] if c not in clusters else []
-        m = str(row['key'].get('method', 'run'))
-        methods += [m] if m not in methods else []
+    clusters, methods, bars = bar_clusters(table, metric)
     width = 0.8 / max(len(methods), 1)
-    fig, ax = plt.subplots(figsize=(max(5, 1.6 * len(clusters) + 2), 3.8), dpi=100)
+    fig, ax = plt.subplots(figsize=(max(5, 2.2 * len(clusters) + 2), 3.8), dpi=100)
     x = np.arange(len(clusters))
     for i, m in enumerate(methods):
         means, stds = np.full(len(clusters), np.nan), np.zeros(len(clusters))
-        for row in table['rows']:
-            if str(row['key'].get('method', 'run')) != m or metric not in row['cells']:
-                continue
-            j = clusters.index(' / '.join(str(row['key'][k]) for k in keys) or 'all')
-            mean, std, _ = row['cells'][metric]
-            means[j], stds[j] = 100 * mean, 0 if np.isnan(std) else 100 * std
+        for j, c in enumerate(clusters):
+            if (c, m) in bars:
+                mean, std = bars[(c, m)]
+                means[j], stds[j] = 100 * mean, 0 if np.isnan(std) else 100 * std
         ax.bar(x + i * width, means, width, yerr=stds, capsize=3, label=m)
     ax.set_xticks(x + width * (len(methods) - 1) / 2, clusters, fontsize=8)
     ax.set_ylabel(f'{metric} (%), mean ± std')

@@ -214,3 +214,30 @@ def test_model_selection_table_against_hand_worked_gaps(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main([runs[2], '--selection'])
     assert 'no run recorded label-free selectors' in capsys.readouterr().err
+
+
+def test_seeds_are_listed_in_numeric_order(tmp_path):
+    runs = [fake_run(tmp_path, f'r{d}', EERCL, 0, 0.5, 0.6, data_seed=d,
+                     selectors=dict(last=0.5)) for d in (13, 0, 7)]
+    table = main(runs + ['--datasets', 'wild_test', '--metrics', 'accuracy', '--selection',
+                         '--format', 'csv'])
+    assert table['rows'][0]['data_seeds'] == [0, 7, 13]  # not '0', '13', '7'
+    assert [r['data_seed'] for r in table['selection']['rows']] == [0, 7, 13]
+
+
+def test_bars_put_runs_of_one_evaluation_set_side_by_side(tmp_path):
+    """The source-only model (lab -> wild-lowres) and a method (lab -> wild) both evaluated
+    on wild_test share one cluster when the table is grouped by dataset."""
+    from ferda.tools.results import bar_clusters
+    source = 'source-only_resnet18_1xb64-scratch-30e_synfer-lab-to-wild-lowres.py'
+    runs = [fake_run(tmp_path, 'src', source, 0, 0.4, 0.45),
+            fake_run(tmp_path, 'e', EERCL, 0, 0.6, 0.65)]
+    table = main(runs + ['--datasets', 'wild_test', '--metrics', 'accuracy', '--group-by',
+                         'method,source,target,dataset', '--format', 'csv'])
+    clusters, methods, bars = bar_clusters(table, 'accuracy')
+    assert clusters == ['synfer-lab / wild_test'] and methods == ['source-only', 'eercl']
+    assert bars[('synfer-lab / wild_test', 'eercl')][0] == pytest.approx(0.6)
+    # without the dataset in the key the target stays
+    table = main(runs + ['--metrics', 'accuracy', '--group-by', 'method,source,target',
+                         '--datasets', 'wild_test', '--format', 'csv'])
+    assert bar_clusters(table, 'accuracy')[0] == ['synfer-lab / wild-lowres', 'synfer-lab / wild']
