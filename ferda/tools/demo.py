@@ -24,7 +24,8 @@ instead of 30 and fewer evaluation points; ``--full`` runs the ResNet-18 configs
 the README's method sections measured (30 source epochs, 30 student epochs, every epoch
 evaluated). :func:`demo_plan` and :func:`plan_cost` size both in images of ResNet-18 at
 64 px (docs/synfer.md §5.1); the fast plan's FLOPs are within the 15-minute budget at
-50 img/s, its measured time is not yet (about 16 minutes at 50 img/s, docs/synfer.md §5.2). At the start the demo times a few training
+50 img/s; measured, it took 15.6 minutes on a machine throttled to 46 img/s and 4.2 on one at
+171 img/s (docs/synfer.md §5.2). At the start the demo times a few training
 iterations of the source model and prints the estimated time of its plan, then the
 remaining time after each stage.
 
@@ -350,7 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan = p.add_mutually_exclusive_group()
     plan.add_argument('--fast', dest='fast', action='store_true',
                       help='the default: the configs of configs/demo/, the full recipes on a slim '
-                      'ResNet (about 16 minutes at 50 img/s, docs/synfer.md §5)')
+                      'ResNet (15.6 minutes measured at 46 img/s, docs/synfer.md §5.2)')
     plan.add_argument('--full', dest='fast', action='store_false',
                       help='the ResNet-18 configs the README measured (about an hour at '
                       '50 img/s); needed for --methods clup-swav')
