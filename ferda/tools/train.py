@@ -138,7 +138,7 @@ def main(argv=None) -> dict:
     # Registers our loops, hooks and checkpoint safety with mmengine.
     import basicda.engine  # noqa: F401
     from basicda.engine import init_distributed
-    from basicda.engine.dist import finish_distributed
+    from basicda.engine.dist import exit_worker, finish_distributed
     from basicda.engine.config_check import prepare_config
     from basicda.engine.run_dir import die_with_parent
 
@@ -161,8 +161,9 @@ def main(argv=None) -> dict:
     except Exception as error:
         _log_error(cfg, error)
         raise
-    if args.launcher != 'none':  # the group this run started
+    if args.launcher != 'none':  # a worker process (torchrun, slurm): end the group and the process
         finish_distributed()
+        exit_worker(0)
     return metrics
 
 
