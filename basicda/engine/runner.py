@@ -8,6 +8,7 @@ the log goes to that one file instead, appended across resumes (rank 0 only).
 import os
 import os.path as osp
 
+import torch
 from mmengine.dist import get_rank, master_only
 from mmengine.runner import Runner
 
@@ -68,6 +69,23 @@ class DARunner(Runner):
                 os.makedirs(osp.dirname(log_file), exist_ok=True)
         kwargs.setdefault('file_mode', 'a')
         return super().build_logger(log_level=log_level, log_file=log_file, **kwargs)
+
+    def setup_env(self, env_cfg: dict) -> None:
+        """mmengine's set-up, plus ``env_cfg.num_threads``: the CPU threads of PyTorch's
+        operators in this process (``torch.set_num_threads``; process-wide, so it stays
+        for later runners of the same process). None or absent keeps PyTorch's default,
+        one per core. A small network (the slim ResNet of ``configs/demo/``) does not
+        split well between threads: one thread costs it little wall time on an idle
+        machine and saves a third of the CPU time, which a shared or throttled machine
+        has less of (docs/synfer.md §5.2). DataLoader workers use one thread each anyway.
+        """
+        threads = env_cfg.get('num_threads')
+        if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int)
+                                    or threads < 1):
+            raise ValueError(f'env_cfg.num_threads must be an int >= 1 or None, got {threads!r}')
+        super().setup_env(env_cfg)
+        if threads is not None:
+            torch.set_num_threads(threads)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

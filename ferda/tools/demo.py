@@ -207,7 +207,8 @@ def measure_speed(config: str, iters: int = 4, warmup: int = 1) -> float:
     """Training images/s of ``config``'s model on random images of its input size, timed
     over ``iters`` iterations of its batch size after ``warmup`` (a bare PyTorch loop, as
     ``ferda bench`` measures), in the plan's unit (x :func:`step_cost`), so that a plan's
-    :func:`plan_cost` over it is the plan's time at this machine's speed."""
+    :func:`plan_cost` over it is the plan's time at this machine's speed. Timed with the
+    config's ``env_cfg.num_threads`` CPU threads when it sets them (as its run will be)."""
     import copy
 
     import torch
@@ -231,13 +232,34 @@ def measure_speed(config: str, iters: int = 4, warmup: int = 1) -> float:
     loader = DataLoader(_FixedBatches(images, labels), batch_size=bs, drop_last=True)
     model = MODELS.build(copy.deepcopy(cfg.model))
     optimizer = build_optim_wrapper(model, copy.deepcopy(cfg.optim_wrapper)).optimizer
-    _bare_loop(model, loader, optimizer, warmup)
-    return _bare_loop(model, loader, optimizer, iters) * step_cost(_backbone_cfg(cfg), size)
+    threads, before = cfg.get('env_cfg', {}).get('num_threads'), torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        _bare_loop(model, loader, optimizer, warmup)
+        speed = _bare_loop(model, loader, optimizer, iters)
+    finally:
+        torch.set_num_threads(before)
+    return speed * step_cost(_backbone_cfg(cfg), size)
+
+
+#: the demo's wall time over its plan's time at :func:`measure_speed`'s speed, as measured
+#: (docs/synfer.md §5.2): 1.92 on an idle machine and 1.86 under a 0.58-core CPU quota. The
+#: timed iterations (random images, a bare loop) leave out data loading and augmentation,
+#: evaluation and every stage's start-up.
+PLAN_OVERHEAD = 1.9
+
+
+def start_estimate(plan_images: float, speed: float) -> float:
+    """Seconds a demo plan of ``plan_images`` (:func:`plan_cost`) should take at ``speed``
+    (:func:`measure_speed`, img/s): ``plan_images / speed * PLAN_OVERHEAD``."""
+    return plan_images / speed * PLAN_OVERHEAD
 
 
 class _Clock:
-    """Remaining-time estimates of a demo plan: at first from a measured speed, then from
-    the stages done so far (their wall time over their planned images)."""
+    """Remaining-time estimates of a demo plan: at first from a measured speed
+    (:func:`start_estimate`), then from the stages done so far (their wall time over their
+    planned images)."""
 
     def __init__(self, plan: list, speed: float) -> None:
         self.cost = {row['stage']: plan_cost([row]) for row in plan}
@@ -245,7 +267,7 @@ class _Clock:
         self.speed, self.done, self.start = speed, 0.0, time.perf_counter()
         print(f'[ferda demo] plan: {self.total:,.0f} images of 64 px training cost '
               f'({", ".join(f"{k} {v:,.0f}" for k, v in self.cost.items())}); measured '
-              f'{speed:.1f} img/s -> about {self.total / speed / 60:.0f} min')
+              f'{speed:.1f} img/s -> about {start_estimate(self.total, speed) / 60:.0f} min')
 
     def stage_done(self, stage: str) -> None:
         self.done += self.cost.get(stage, 0.0)

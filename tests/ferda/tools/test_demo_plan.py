@@ -3,7 +3,8 @@ budget (docs/synfer.md §5)."""
 import pytest
 
 from ferda.tools.demo import (BUDGET_64PX_IMAGES, FAST_CONFIGS, FULL_CONFIGS, REFERENCE_BACKBONE,
-                              _epoch_evals, demo_plan, forward_flops, plan_cost, step_cost)
+                              _epoch_evals, demo_plan, forward_flops, plan_cost, start_estimate,
+                              step_cost)
 
 SLIM = dict(type='TimmBackbone', name='resnet18',
             model_kwargs=dict(layers=(1, 1, 1, 1), channels=(32, 64, 128, 256)))
@@ -91,6 +92,12 @@ def test_fast_plan_counts_the_configs_images():
     assert plan['EERCL']['eval'] == 3200 + 4 * 1890 + 3 * 1400
 
 
+def test_start_estimate_scales_the_bare_loop_time_by_the_measured_overhead():
+    # 1900 plan images at 19 img/s: 100 s of bare loop; the demo measured 1.9x that
+    assert start_estimate(1900, 19.0) == pytest.approx(190.0)
+    assert start_estimate(3800, 19.0) == pytest.approx(380.0)
+
+
 def test_fast_demo_is_within_budget_and_full_is_not():
     fast = plan_cost(demo_plan(FAST_CONFIGS))
     assert fast <= BUDGET_64PX_IMAGES
@@ -125,3 +132,29 @@ def test_fast_demo_refuses_the_resnet18_swav_row(capsys):
     with pytest.raises(SystemExit):
         main(['--fast', '--methods', 'adabn,clup-swav'])
     assert 'clup-swav runs the ResNet-18 SwAV configs' in capsys.readouterr().err
+
+
+def test_measure_speed_times_with_the_configs_threads_and_restores_them(monkeypatch):
+    import torch
+
+    import ferda.tools.bench as bench
+    from ferda.tools.demo import _backbone_cfg, measure_speed
+
+    seen = []
+
+    def fake_loop(model, loader, optimizer, iters):
+        seen.append((iters, torch.get_num_threads()))
+        return 100.0
+
+    monkeypatch.setattr(bench, '_bare_loop', fake_loop)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        speed = measure_speed(FAST_CONFIGS['source'], iters=3, warmup=1)
+        assert seen == [(1, 1), (3, 1)]  # the fast source config sets env_cfg.num_threads = 1
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+    from mmengine.config import Config
+    assert speed == pytest.approx(100.0 * step_cost(
+        _backbone_cfg(Config.fromfile(FAST_CONFIGS['source'])), 64))
