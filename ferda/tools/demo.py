@@ -243,11 +243,12 @@ def measure_speed(config: str, iters: int = 4, warmup: int = 1) -> float:
     return speed * step_cost(_backbone_cfg(cfg), size)
 
 
-#: the demo's wall time over its plan's time at :func:`measure_speed`'s speed, as measured
-#: (docs/synfer.md §5.2): 1.92 on an idle machine and 1.86 under a 0.58-core CPU quota. The
-#: timed iterations (random images, a bare loop) leave out data loading and augmentation,
-#: evaluation and every stage's start-up.
-PLAN_OVERHEAD = 1.9
+#: the fast demo's wall time over its plan's time at :func:`measure_speed`'s speed, as
+#: measured (docs/synfer.md §5.2): 1.29 on an idle 2-core machine and 1.51 under a 0.58-core
+#: CPU quota; the larger, so that the estimate errs long. The timed iterations (random
+#: images, a bare loop) leave out data loading and augmentation, evaluation and every
+#: stage's start-up. (Not measured for ``--full``.)
+PLAN_OVERHEAD = 1.5
 
 
 def start_estimate(plan_images: float, speed: float) -> float:

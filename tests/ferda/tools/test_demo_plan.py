@@ -93,9 +93,9 @@ def test_fast_plan_counts_the_configs_images():
 
 
 def test_start_estimate_scales_the_bare_loop_time_by_the_measured_overhead():
-    # 1900 plan images at 19 img/s: 100 s of bare loop; the demo measured 1.9x that
-    assert start_estimate(1900, 19.0) == pytest.approx(190.0)
-    assert start_estimate(3800, 19.0) == pytest.approx(380.0)
+    # 1900 plan images at 19 img/s: 100 s of bare loop; the demo measured up to 1.5x that
+    assert start_estimate(1900, 19.0) == pytest.approx(150.0)
+    assert start_estimate(3800, 19.0) == pytest.approx(300.0)
 
 
 def test_fast_demo_is_within_budget_and_full_is_not():
