@@ -75,9 +75,10 @@ class DARunner(Runner):
         operators in this process (``torch.set_num_threads``; process-wide, so it stays
         for later runners of the same process). None or absent keeps PyTorch's default,
         one per core. A small network (the slim ResNet of ``configs/demo/``) does not
-        split well between threads: one thread costs it little wall time on an idle
-        machine and saves a third of the CPU time, which a shared or throttled machine
-        has less of (docs/synfer.md §5.2). DataLoader workers use one thread each anyway.
+        split well between threads: one thread cost it no wall time on an idle 2-core
+        machine and saved 28 % of the CPU time, which a shared or throttled machine has
+        less of (docs/engine.md §2, docs/synfer.md §5.2). DataLoader workers use one
+        thread each anyway.
         """
         threads = env_cfg.get('num_threads')
         if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int)

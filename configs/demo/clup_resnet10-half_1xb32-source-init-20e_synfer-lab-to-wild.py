@@ -17,5 +17,5 @@ model = dict(backbone=_base_._resnet10_half)
 param_scheduler = [dict(type='CosineAnnealingLR', T_max=_epochs, eta_min=0.0, by_epoch=True)]
 train_cfg = dict(max_epochs=_epochs, val_interval=5)
 default_hooks = dict(checkpoint=dict(interval=5))
-# one CPU thread: this small network does not split well between threads (docs/synfer.md §5.2)
+# one CPU thread: this small network does not split well between threads (docs/engine.md §2)
 env_cfg = dict(num_threads=1)

@@ -9,5 +9,5 @@ pipeline = [dict(name='source', checkpoint='best', into='model.source_checkpoint
                         'source-only_resnet10-half_1xb64-scratch-30e_synfer-lab-to-wild-lowres.py')]
 model = dict(classifier=dict(backbone=_base_._resnet10_half,
                              head=dict(_delete_=True, type='LinearClsHead', weight_norm=True)))
-# one CPU thread: this small network does not split well between threads (docs/synfer.md §5.2)
+# one CPU thread: this small network does not split well between threads (docs/engine.md §2)
 env_cfg = dict(num_threads=1)

@@ -11,5 +11,5 @@ _base_ = ['../source_only/source-only_resnet18_1xb64-scratch-30e_synfer-lab-to-w
 model = dict(backbone=_base_._resnet10_half)
 train_cfg = dict(val_begin=10, val_interval=5)
 default_hooks = dict(checkpoint=dict(interval=5))
-# one CPU thread: this small network does not split well between threads (docs/synfer.md §5.2)
+# one CPU thread: this small network does not split well between threads (docs/engine.md §2)
 env_cfg = dict(num_threads=1)

@@ -144,11 +144,18 @@ def bench_overhead(cfg, iters: int, batch_size: int, img_size: int, warmup: int 
     fw_model = copy.deepcopy(bare_model)
     optimizer = build_optim_wrapper(bare_model, copy.deepcopy(cfg.optim_wrapper)).optimizer
     _bare_loop(bare_model, loader, optimizer, warmup)
-    bare = _bare_loop(bare_model, loader, optimizer, iters)
+    # bare, framework, bare again: the framework is compared with the mean of the two bare
+    # timings around it, so a drift of the machine's speed during the run (another job, the
+    # clock) cancels to first order; one bare timing before it moved the ratio by +-4 %
+    # between runs on an idle machine
+    bare_before = _bare_loop(bare_model, loader, optimizer, iters)
     with tempfile.TemporaryDirectory() as tmp:
         framework = _framework_loop(cfg, fw_model, loader, iters, warmup, tmp)
+    bare_after = _bare_loop(bare_model, loader, optimizer, iters)
+    bare = (bare_before + bare_after) / 2
     return dict(bare_images_per_s=bare, framework_images_per_s=framework,
-                ratio=framework / bare, iters=iters, warmup=warmup)
+                ratio=framework / bare, iters=iters, warmup=warmup,
+                bare_before=bare_before, bare_after=bare_after)
 
 
 def _loader_speed(loader_cfg, batches: int) -> float:
@@ -381,7 +388,9 @@ def main(argv=None) -> dict:
     print(f'training loop ({cfg.model.backbone.name}, batch {args.batch_size}, '
           f'{args.img_size}px, {args.iters} iters): bare PyTorch {o["bare_images_per_s"]:.1f} '
           f'img/s, framework {o["framework_images_per_s"]:.1f} img/s, '
-          f'ratio framework/bare = {o["ratio"]:.3f} ({o["warmup"]} untimed warm-up iters)')
+          f'ratio framework/bare = {o["ratio"]:.3f} ({o["warmup"]} untimed warm-up iters; '
+          f'bare timed before and after the framework: {o["bare_before"]:.1f}, '
+          f'{o["bare_after"]:.1f} img/s)')
     if args.loading_batches > 0:
         root = cfg.train_dataloader.dataset.reader.data_root
         if not osp.isdir(root):

@@ -24,14 +24,17 @@ def test_bench_reports_the_overhead_ratio_and_loading_speed(synfer_workdir, monk
 
 
 def test_overhead_ratio_is_framework_over_bare(synfer_workdir, monkeypatch, capsys):
-    # bare 200 img/s, framework 150 img/s: the framework runs at 0.75 of bare speed
-    monkeypatch.setattr(bench, '_bare_loop', lambda *args: 200.0)
+    # bare timed at 210 img/s before and 190 after the framework's 150 img/s: the framework
+    # runs at 150 / 200 = 0.75 of bare speed (the warm-up call's figure is not used)
+    timings = iter([999.0, 210.0, 190.0])
+    monkeypatch.setattr(bench, '_bare_loop', lambda *args: next(timings))
     monkeypatch.setattr(bench, '_framework_loop', lambda *args: 150.0)
     result = bench.main(['--config', TINY_CONFIG, '--iters', '1', '--batch-size', '2',
                          '--img-size', '32', '--loading-batches', '0'])
     # the tiny config logs every iteration: the 3 default warm-up iterations stay
     assert result['overhead'] == dict(bare_images_per_s=200.0, framework_images_per_s=150.0,
-                                      ratio=0.75, iters=1, warmup=3)
+                                      ratio=0.75, iters=1, warmup=3, bare_before=210.0,
+                                      bare_after=190.0)
     assert 'bare PyTorch 200.0 img/s, framework 150.0 img/s, ratio framework/bare = 0.750' \
         in capsys.readouterr().out
 
