@@ -24,10 +24,10 @@ instead of 30 and fewer evaluation points; ``--full`` runs the ResNet-18 configs
 the README's method sections measured (30 source epochs, 30 student epochs, every epoch
 evaluated). :func:`demo_plan` and :func:`plan_cost` size both in images of ResNet-18 at
 64 px (docs/synfer.md §5.1); the fast plan's FLOPs are within the 15-minute budget at
-50 img/s; measured, it took 15.6 minutes on a machine throttled to 46 img/s and 4.2 on one at
-171 img/s (docs/synfer.md §5.2). At the start the demo times a few training
-iterations of the source model and prints the estimated time of its plan, then the
-remaining time after each stage.
+50 img/s; measured, on one CPU thread (the configs' ``env_cfg.num_threads``), it took 10.5
+minutes on a machine throttled to 47 img/s and 5.0 on one at 176 img/s (docs/synfer.md
+§5.2). At the start the demo times a few training iterations of the source model and prints
+the estimated time of its plan, then the remaining time after each stage.
 
 ``--methods`` picks the rows (default: all); ``--epochs N`` shortens every
 training run (a smoke test, not the benchmark).
@@ -244,8 +244,8 @@ def measure_speed(config: str, iters: int = 4, warmup: int = 1) -> float:
 
 
 #: the fast demo's wall time over its plan's time at :func:`measure_speed`'s speed, as
-#: measured (docs/synfer.md §5.2): 1.29 on an idle 2-core machine and 1.51 under a 0.58-core
-#: CPU quota; the larger, so that the estimate errs long. The timed iterations (random
+#: measured (docs/synfer.md §5.2): 1.22-1.29 on an idle 2-core machine and 1.51 under a
+#: 0.58-core CPU quota; the larger, so that the estimate errs long. The timed iterations (random
 #: images, a bare loop) leave out data loading and augmentation, evaluation and every
 #: stage's start-up. (Not measured for ``--full``.)
 PLAN_OVERHEAD = 1.5
@@ -374,7 +374,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan = p.add_mutually_exclusive_group()
     plan.add_argument('--fast', dest='fast', action='store_true',
                       help='the default: the configs of configs/demo/, the full recipes on a slim '
-                      'ResNet (15.6 minutes measured at 46 img/s, docs/synfer.md §5.2)')
+                      'ResNet (10.5 minutes measured at 47 img/s, docs/synfer.md §5.2)')
     plan.add_argument('--full', dest='fast', action='store_false',
                       help='the ResNet-18 configs the README measured (about an hour at '
                       '50 img/s); needed for --methods clup-swav')
